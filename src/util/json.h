@@ -1,0 +1,119 @@
+/*
+ * JSON parsing and writing that never re-prints a number: a number node
+ * keeps the text it was written with, and a string node keeps its raw
+ * source bytes next to the decoded value, so writing a parsed document back
+ * gives the same numbers and the same string escapes, with only the
+ * whitespace outside strings removed.
+ *
+ * Two entry points:
+ *   json_parse()       a read-only tree, for request bodies, inputs, schemas;
+ *   json_items_parse() the dataset push path: validates one object or an
+ *                      array of objects and compacts each object into one
+ *                      buffer, without building a tree.
+ */
+#ifndef ACTORD_UTIL_JSON_H
+#define ACTORD_UTIL_JSON_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+
+/* Deeper nesting is rejected as invalid input, so recursion stays bounded. */
+#define JSON_MAX_DEPTH 512
+
+enum json_type {
+	JSON_NULL,
+	JSON_FALSE,
+	JSON_TRUE,
+	JSON_NUMBER,
+	JSON_STRING,
+	JSON_ARRAY,
+	JSON_OBJECT,
+};
+
+/*
+ * One node of a parsed document. All memory belongs to the json_doc.
+ *
+ * NUMBER: str/len is the number exactly as written in the source.
+ * STRING: str/len is the decoded UTF-8 value (NUL-terminated, but it may
+ *         contain U+0000, so use len); raw/raw_len is the source literal
+ *         including its quotes.
+ * ARRAY, OBJECT: child is the first member, count the number of members,
+ *         members are linked through next, in source order.
+ * Members of an OBJECT have key/key_len set (decoded, NUL-terminated);
+ * duplicate keys are kept as they appear.
+ */
+struct json {
+	enum json_type type;
+	const char *str;
+	size_t len;
+	const char *raw;
+	size_t raw_len;
+	const char *key;
+	size_t key_len;
+	struct json *child;
+	struct json *next;
+	size_t count;
+};
+
+struct json_error {
+	size_t offset;		/* byte offset in the source */
+	char message[160];	/* e.g. "unexpected character 'x'" */
+};
+
+struct json_doc;
+
+/*
+ * Parse len bytes of src as one JSON value (RFC 8259: any value at top
+ * level, surrounding whitespace allowed, strings must be valid UTF-8,
+ * no comments, no trailing commas). Returns NULL and fills err on failure.
+ * Nodes may point into src, so src must outlive the document.
+ */
+struct json_doc *json_parse(const char *src, size_t len,
+			    struct json_error *err);
+const struct json *json_root(const struct json_doc *doc);
+void json_doc_free(struct json_doc *doc);
+
+/* Member of obj named key, the last one if repeated; NULL if none. */
+const struct json *json_get(const struct json *obj, const char *key);
+
+/* 1 if node is a string equal to s. */
+int json_is_string(const struct json *node, const char *s);
+
+/* "null", "boolean", "number", "string", "array" or "object". */
+const char *json_type_name(enum json_type type);
+
+/* 1 if a NUMBER node's text has no fraction and no exponent. */
+int json_number_is_integer(const struct json *node);
+/* Numeric value of a NUMBER node (strtod; for comparisons only). */
+double json_number_value(const struct json *node);
+
+/*
+ * Append node to out in compact form: numbers and strings as they were
+ * written in the source, no whitespace.
+ */
+void json_write(struct buf *out, const struct json *node);
+
+/*
+ * The dataset push path. Accepts one JSON object or an array of JSON
+ * objects and appends each object, compacted as json_write() would, to
+ * items->text; ends[i] is the offset in text just past object i, so
+ * object i is text[ends[i-1] .. ends[i]) with ends[-1] taken as 0.
+ * Anything else (a scalar, an array holding a non-object, bad syntax) is
+ * an error whose message names the problem and, for an array, the index
+ * of the offending element.
+ */
+struct json_items {
+	struct buf text;
+	size_t *ends;
+	size_t count;
+	size_t cap;
+};
+
+#define JSON_ITEMS_INIT { BUF_INIT, NULL, 0, 0 }
+
+int json_items_parse(struct json_items *items, const char *src, size_t len,
+		     struct json_error *err);
+void json_items_release(struct json_items *items);
+
+#endif
