@@ -40,8 +40,9 @@ enum json_type {
  *         including its quotes.
  * ARRAY, OBJECT: child is the first member, count the number of members,
  *         members are linked through next, in source order.
- * Members of an OBJECT have key/key_len set (decoded, NUL-terminated);
- * duplicate keys are kept as they appear.
+ * Members of an OBJECT have key/key_len set (decoded, NUL-terminated) and
+ * key_raw/key_raw_len (the source literal with its quotes, so json_write()
+ * keeps the key's escapes too); duplicate keys are kept as they appear.
  */
 struct json {
 	enum json_type type;
@@ -51,6 +52,8 @@ struct json {
 	size_t raw_len;
 	const char *key;
 	size_t key_len;
+	const char *key_raw;
+	size_t key_raw_len;
 	struct json *child;
 	struct json *next;
 	size_t count;

@@ -1,0 +1,387 @@
+/*
+ * libmicrohttpd wiring; see server.h. MHD calls on_request() several times
+ * per request: once with the headers, once per chunk of body, once when
+ * the body is complete, and once more after a suspended connection is
+ * resumed. struct req carries the state between the calls.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/response.h"
+#include "util/log.h"
+
+static struct MHD_Daemon *daemon_handle;
+static const struct route *route_table;
+static size_t route_table_size;
+static char base_url[256];
+
+const char *server_base_url(void)
+{
+	return base_url;
+}
+
+const char *req_query(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *req_header(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+void req_suspend(struct req *r)
+{
+	r->suspended = 1;
+	MHD_suspend_connection(r->conn);
+}
+
+void req_resume(struct req *r)
+{
+	MHD_resume_connection(r->conn);
+}
+
+static enum http_method parse_method(const char *m)
+{
+	static const struct { const char *name; enum http_method method; }
+	methods[] = {
+		{ "GET", METHOD_GET }, { "HEAD", METHOD_HEAD },
+		{ "POST", METHOD_POST }, { "PUT", METHOD_PUT },
+		{ "DELETE", METHOD_DELETE }, { "OPTIONS", METHOD_OPTIONS },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (!strcasecmp(m, methods[i].name))
+			return methods[i].method;
+	return 0;
+}
+
+/* Split the path into segments; "/v2/actors/..." is served as "/v2/acts/...",
+ * the legacy prefix the handlers use. Returns -1 for too many segments. */
+static int split_path(struct req *r)
+{
+	char *copy = xstrdup(r->path);
+	char *save = NULL, *seg;
+	int rc = 0;
+
+	for (seg = strtok_r(copy, "/", &save); seg;
+	     seg = strtok_r(NULL, "/", &save)) {
+		if (r->segment_count == REQ_MAX_SEGMENTS) {
+			rc = -1;
+			break;
+		}
+		r->segments[r->segment_count++] = xstrdup(seg);
+	}
+	free(copy);
+	if (r->segment_count >= 2 && !strcmp(r->segments[1], "actors")) {
+		free(r->segments[1]);
+		r->segments[1] = xstrdup("acts");
+	}
+	return rc;
+}
+
+static struct req *req_new(struct MHD_Connection *conn, const char *url,
+			   const char *method)
+{
+	struct req *r = xcalloc(1, sizeof(*r));
+	const char *override;
+
+	r->conn = conn;
+	r->path = xstrdup(url);
+	r->method = parse_method(method);
+	/* ?method=POST lets clients that can only send GET reach other
+	 * methods, as the Apify API allows. */
+	override = req_query(r, "method");
+	if (override && parse_method(override))
+		r->method = parse_method(override);
+	return r;
+}
+
+static void req_free(struct req *r)
+{
+	int i;
+
+	for (i = 0; i < r->segment_count; i++)
+		free(r->segments[i]);
+	if (r->resume_ctx_free)
+		r->resume_ctx_free(r->resume_ctx);
+	if (r->response)
+		MHD_destroy_response(r->response);
+	buf_release(&r->body);
+	free(r->path);
+	free(r);
+}
+
+static enum MHD_Result queue(struct req *r)
+{
+	enum MHD_Result ret;
+
+	if (!r->response)
+		resp_internal(r);
+	if (!r->response)
+		return MHD_NO;
+	ret = MHD_queue_response(r->conn, r->status, r->response);
+	MHD_destroy_response(r->response);
+	r->response = NULL;
+	return ret;
+}
+
+static void reply_too_large(struct req *r, uint64_t length, int at_least)
+{
+	resp_error(r, 413, "request-too-large",
+		   "The POST payload is too large (limit: %d bytes, actual"
+		   " length: %s%llu bytes).", MAX_BODY_BYTES,
+		   at_least ? "more than " : "", (unsigned long long)length);
+	resp_header(r, "Connection", "close");
+}
+
+/* Checks made on the headers alone, before any body is read. Returns 1
+ * when a response was made. */
+static int check_headers(struct req *r)
+{
+	const char *length = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *encoding = req_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING);
+
+	if (length) {
+		char *end;
+		unsigned long long n = strtoull(length, &end, 10);
+
+		if (n > MAX_BODY_BYTES) {
+			reply_too_large(r, n, 0);
+			return 1;
+		}
+	}
+	/* TODO: decode gzip, deflate and br bodies; until then only plain
+	 * bodies are accepted. */
+	if (encoding && *encoding && strcasecmp(encoding, "identity")) {
+		resp_error(r, 415, "unsupported-content-encoding",
+			   "Content-Encoding \"%s\" is not supported; send the"
+			   " body without compression.", encoding);
+		return 1;
+	}
+	return 0;
+}
+
+/* Extract the token: the Authorization header wins over ?token=. */
+static const char *request_token(struct req *r)
+{
+	const char *auth = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (auth && !strncasecmp(auth, "Bearer ", 7)) {
+		auth += 7;
+		while (*auth == ' ')
+			auth++;
+		if (*auth)
+			return auth;
+	}
+	return req_query(r, "token");
+}
+
+/* Returns 0 when the request may go on; otherwise a response is made. */
+static int authenticate(struct req *r, const struct route *route)
+{
+	const char *token = request_token(r);
+	int rc;
+
+	if (!token || !*token) {
+		if (route->flags & ROUTE_PUBLIC)
+			return 0;
+		resp_error(r, 401, "token-not-valid", "Authentication token"
+			   " was not provided. Send it as \"Authorization:"
+			   " Bearer TOKEN\" or as the token query parameter.");
+		return -1;
+	}
+	rc = store_user_by_token(r->store, token, &r->user);
+	if (rc < 0) {
+		resp_internal(r);
+		return -1;
+	}
+	if (rc == STORE_NOT_FOUND) {
+		resp_error(r, 401, "token-not-valid",
+			   "Authentication token is not valid.");
+		return -1;
+	}
+	r->authenticated = 1;
+	return 0;
+}
+
+static void dispatch(struct req *r)
+{
+	const struct route *route;
+	unsigned allowed;
+	char methods[64];
+
+	r->store = store_thread();
+	if (!r->store) {
+		resp_internal(r);
+		return;
+	}
+	if (split_path(r)) {
+		resp_error(r, 404, "page-not-found", "The path %s has too"
+			   " many segments for any API route.", r->path);
+		return;
+	}
+	route = router_match(route_table, route_table_size, r, &allowed);
+	if (!allowed) {
+		resp_error(r, 404, "page-not-found",
+			   "No API route matches the path %s.", r->path);
+		return;
+	}
+	router_methods_string(allowed, methods, sizeof(methods));
+	if (r->method == METHOD_OPTIONS) {
+		resp_empty(r, 204);
+		resp_header(r, "Allow", methods);
+		resp_header(r, "Access-Control-Allow-Methods", methods);
+		resp_header(r, "Access-Control-Allow-Headers",
+			    "Authorization, Content-Type, Content-Encoding");
+		return;
+	}
+	if (!route) {
+		resp_error(r, 405, "method-not-allowed", "This API end-point"
+			   " can only be accessed using the following HTTP"
+			   " methods: %s", methods);
+		resp_header(r, "Allow", methods);
+		return;
+	}
+	if (authenticate(r, route))
+		return;
+	route->fn(r);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct req *r = *con_cls;
+
+	(void)cls;
+	(void)version;
+	if (!r) {
+		r = req_new(conn, url, method);
+		*con_cls = r;
+		if (check_headers(r))
+			return queue(r);
+		return MHD_YES;
+	}
+	if (r->suspended) {
+		r->suspended = 0;
+		r->resume(r);
+		return queue(r);
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+
+		r->has_body = 1;
+		*upload_data_size = 0;
+		if (r->body_limit_hit)
+			return MHD_YES;
+		if (r->body.len + n > MAX_BODY_BYTES) {
+			/* Stop at the limit: the response goes out now and
+			 * MHD closes the connection without reading on. */
+			r->body_limit_hit = 1;
+			reply_too_large(r, r->body.len + n, 1);
+			return queue(r);
+		}
+		buf_append(&r->body, upload_data, n);
+		return MHD_YES;
+	}
+	if (r->body_limit_hit)
+		return MHD_YES;
+	if (r->method == 0) {
+		resp_error(r, 405, "method-not-allowed",
+			   "The HTTP method %s is not supported.", method);
+		return queue(r);
+	}
+	dispatch(r);
+	if (r->suspended)
+		return MHD_YES;
+	return queue(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+			 void **con_cls, enum MHD_RequestTerminationCode why)
+{
+	(void)cls;
+	(void)conn;
+	(void)why;
+	if (*con_cls)
+		req_free(*con_cls);
+	*con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	log_warn("http", "libmicrohttpd: %s", line);
+}
+
+int server_start(const struct server_config *cfg, const struct route *routes,
+		 size_t route_count)
+{
+	struct sockaddr_in addr;
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)cfg->port);
+	if (inet_pton(AF_INET, cfg->host, &addr.sin_addr) != 1) {
+		log_error("http", "invalid listen address %s: expected an IPv4"
+			  " address such as 127.0.0.1", cfg->host);
+		return -1;
+	}
+	route_table = routes;
+	route_table_size = route_count;
+	if (cfg->public_url)
+		snprintf(base_url, sizeof(base_url), "%s", cfg->public_url);
+	else
+		snprintf(base_url, sizeof(base_url), "http://%s:%u",
+			 strcmp(cfg->host, "0.0.0.0") ? cfg->host : "127.0.0.1",
+			 cfg->port);
+
+	daemon_handle = MHD_start_daemon(
+		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+		MHD_USE_ERROR_LOG,
+		(uint16_t)cfg->port, NULL, NULL, on_request, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_secs,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_END);
+	if (!daemon_handle) {
+		log_error("http", "cannot listen on %s:%u (is the port in use?)",
+			  cfg->host, cfg->port);
+		return -1;
+	}
+	log_info("http", "listening on %s:%u, API base URL %s", cfg->host,
+		 cfg->port, base_url);
+	return 0;
+}
+
+void server_quiesce(void)
+{
+	if (daemon_handle)
+		MHD_quiesce_daemon(daemon_handle);
+}
+
+void server_stop(void)
+{
+	if (daemon_handle)
+		MHD_stop_daemon(daemon_handle);
+	daemon_handle = NULL;
+}

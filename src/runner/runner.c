@@ -1,0 +1,612 @@
+/*
+ * The runner thread; see runner.h for the states and the contract. All
+ * process and pipe handling happens on this one thread, so struct
+ * active_run needs no lock; the start queue and the waiter list are shared
+ * and guarded by lock.
+ */
+#include "runner/runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runner/dockerfile.h"
+#include "runner/spawn.h"
+#include "store/store.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+/* A run whose process is alive (or whose output is still draining). */
+struct active_run {
+	char id[ID_SIZE];
+	pid_t pid;
+	int out_fd;
+	int log_fd;
+	struct buf partial;		/* output line not yet ended */
+	int64_t timeout_at;		/* time_mono_ms(); 0 for none */
+	int64_t kill_at;		/* SIGKILL time after a SIGTERM; 0 unset */
+	int timed_out;
+	int aborted;			/* stopped because actord stops */
+	struct active_run *next;
+};
+
+#define ABORT_MESSAGE "The run was aborted because actord stopped."
+
+struct start_request {
+	char run_id[ID_SIZE];
+	struct start_request *next;
+};
+
+static struct runner_config config;
+static pthread_t thread;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct start_request *start_queue, **start_tail = &start_queue;
+static struct run_waiter *waiters;
+static int stopping;
+static int wake_fd = -1, signal_fd = -1, epoll_fd = -1;
+static struct active_run *active;
+
+static char *data_path(const char *sub, const char *id, const char *suffix)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "%s/%s/%s%s", config.data_dir, sub, id, suffix);
+	return buf_detach(&b, NULL);
+}
+
+char *runner_log_path(const char *run_id)
+{
+	return data_path("logs", run_id, ".log");
+}
+
+char *runner_build_dir(const char *build_id)
+{
+	return data_path("builds", build_id, "");
+}
+
+static void poke(void)
+{
+	uint64_t one = 1;
+
+	if (write(wake_fd, &one, sizeof(one)) < 0)
+		log_warn("runner", "cannot wake the runner thread: %s",
+			 strerror(errno));
+}
+
+void runner_start(const char *run_id)
+{
+	struct start_request *s = xcalloc(1, sizeof(*s));
+
+	snprintf(s->run_id, sizeof(s->run_id), "%s", run_id);
+	pthread_mutex_lock(&lock);
+	*start_tail = s;
+	start_tail = &s->next;
+	pthread_mutex_unlock(&lock);
+	poke();
+}
+
+void runner_wait(struct run_waiter *w, void (*suspend)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&lock);
+	w->outcome = WAIT_PENDING;
+	if (stopping) {
+		w->outcome = WAIT_SHUTDOWN;
+	} else {
+		w->next = waiters;
+		waiters = w;
+	}
+	suspend(arg);
+	if (w->outcome == WAIT_SHUTDOWN)
+		w->wake(w);
+	pthread_mutex_unlock(&lock);
+	poke();
+}
+
+/* Wake the waiters that match: run_id NULL matches all. Caller holds lock. */
+static void wake_waiters(const char *run_id, enum wait_outcome outcome,
+			 int64_t now)
+{
+	struct run_waiter **p = &waiters;
+
+	while (*p) {
+		struct run_waiter *w = *p;
+		int hit = run_id ? !strcmp(w->run_id, run_id) :
+			  (outcome != WAIT_EXPIRED ||
+			   (w->deadline_ms && w->deadline_ms <= now));
+
+		if (!hit) {
+			p = &w->next;
+			continue;
+		}
+		*p = w->next;
+		w->next = NULL;
+		w->outcome = outcome;
+		w->wake(w);
+	}
+}
+
+/* Write output to the run's log, each line prefixed with its UTC time. */
+static void log_output(struct active_run *a, const char *data, size_t len)
+{
+	struct buf out = BUF_INIT;
+	char when[TIME_ISO_LEN];
+	size_t i, start = 0;
+
+	time_format_iso(time_now_ms(), when);
+	for (i = 0; i < len; i++) {
+		if (data[i] != '\n')
+			continue;
+		if (!a->partial.len)
+			buf_printf(&out, "%s ", when);
+		buf_append(&out, a->partial.data, a->partial.len);
+		buf_append(&out, data + start, i - start + 1);
+		buf_reset(&a->partial);
+		start = i + 1;
+	}
+	if (start < len) {
+		if (!a->partial.len)
+			buf_printf(&a->partial, "%s ", when);
+		buf_append(&a->partial, data + start, len - start);
+	}
+	if (out.len && write(a->log_fd, out.data, out.len) < 0)
+		log_warn("runner", "cannot write the log of run %s: %s", a->id,
+			 strerror(errno));
+	buf_release(&out);
+}
+
+/* Append a line of actord's own to a run's log. */
+static void log_system(int fd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void log_system(int fd, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	char when[TIME_ISO_LEN];
+	va_list ap;
+
+	time_format_iso(time_now_ms(), when);
+	buf_printf(&b, "%s ACTORD: ", when);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	buf_putc(&b, '\n');
+	if (fd >= 0 && write(fd, b.data, b.len) < 0)
+		log_warn("runner", "cannot write a run log: %s", strerror(errno));
+	buf_release(&b);
+}
+
+/* Read what the pipe has now; returns 1 at end of file. */
+static int drain(struct active_run *a)
+{
+	char chunk[16384];
+
+	for (;;) {
+		ssize_t n = read(a->out_fd, chunk, sizeof(chunk));
+
+		if (n > 0) {
+			log_output(a, chunk, (size_t)n);
+			continue;
+		}
+		if (n == 0)
+			return 1;
+		if (errno == EINTR)
+			continue;
+		return 0;
+	}
+}
+
+/* Parse a build's stored command, a JSON array of strings, into argv. */
+static char **command_argv(const char *command)
+{
+	struct json_error err;
+	struct json_doc *doc;
+	const struct json *root, *el;
+	char **argv;
+	size_t i = 0;
+
+	if (!command)
+		return NULL;
+	doc = json_parse(command, strlen(command), &err);
+	if (!doc)
+		return NULL;
+	root = json_root(doc);
+	if (root->type != JSON_ARRAY || !root->count) {
+		json_doc_free(doc);
+		return NULL;
+	}
+	argv = xcalloc(root->count + 1, sizeof(*argv));
+	for (el = root->child; el; el = el->next)
+		argv[i++] = xstrndup(el->str, el->len);
+	json_doc_free(doc);
+	return argv;
+}
+
+/* Record the end of a run and wake its waiters. Frees a. */
+static void finish_run(struct active_run *a, const char *status,
+		       int exit_code, const char *message)
+{
+	struct store *st = store_thread();
+	int64_t now = time_now_ms();
+
+	log_system(a->log_fd, "The run %s with status %s (exit code %d).",
+		   a->pid ? "ended" : "did not start", status, exit_code);
+	if (!st || store_run_finish(st, a->id, status, exit_code, now, message))
+		log_error("runner", "cannot record the end of run %s (%s)",
+			  a->id, status);
+	log_info("runner", "run %s ended: %s, exit code %d", a->id, status,
+		 exit_code);
+	if (a->out_fd >= 0) {
+		epoll_ctl(epoll_fd, EPOLL_CTL_DEL, a->out_fd, NULL);
+		close(a->out_fd);
+	}
+	if (a->log_fd >= 0)
+		close(a->log_fd);
+	buf_release(&a->partial);
+	pthread_mutex_lock(&lock);
+	wake_waiters(a->id, WAIT_FINISHED, 0);
+	pthread_mutex_unlock(&lock);
+	free(a);
+}
+
+/* Everything spawn_actor needs, read from the store. */
+struct start_context {
+	struct run run;
+	struct build build;
+	struct user user;
+	struct store_doc actor;
+	char token[128];
+	char full_name[256];
+	char **argv;
+};
+
+static int load_start_context(struct store *st, const char *run_id,
+			      struct start_context *c, struct buf *err)
+{
+	if (store_run_get(st, run_id, &c->run)) {
+		buf_printf(err, "the run is not in the store");
+		return -1;
+	}
+	if (strcmp(c->run.status, "READY")) {
+		buf_printf(err, "the run is %s, not READY", c->run.status);
+		return -1;
+	}
+	if (store_build_get(st, c->run.build_id, &c->build) ||
+	    store_user_by_id(st, c->run.user_id, &c->user) ||
+	    store_user_token(st, c->run.user_id, c->token, sizeof(c->token)) ||
+	    store_doc_get(st, STORE_ACTOR, c->run.actor_id, &c->actor)) {
+		buf_printf(err, "the run's build, actor or user is missing");
+		return -1;
+	}
+	snprintf(c->full_name, sizeof(c->full_name), "%s/%s",
+		 c->user.username, c->actor.name);
+	c->argv = command_argv(c->build.command);
+	if (!c->argv) {
+		buf_printf(err, "build %s has no command to run",
+			   c->build.number);
+		return -1;
+	}
+	return 0;
+}
+
+static void release_start_context(struct start_context *c)
+{
+	store_run_release(&c->run);
+	store_build_release(&c->build);
+	store_doc_release(&c->actor);
+	argv_free(c->argv);
+}
+
+static void start_run(const char *run_id)
+{
+	struct active_run *a = xcalloc(1, sizeof(*a));
+	struct start_context c;
+	struct spawn_info info;
+	struct store *st = store_thread();
+	struct buf err = BUF_INIT;
+	struct buf message = BUF_INIT;
+	char *log_path = runner_log_path(run_id);
+	char *build_dir = NULL;
+	struct epoll_event ev;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(a->id, sizeof(a->id), "%s", run_id);
+	a->out_fd = -1;
+	a->log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			 0640);
+	if (a->log_fd < 0)
+		log_warn("runner", "cannot open %s: %s", log_path,
+			 strerror(errno));
+	if (!st || load_start_context(st, run_id, &c, &err))
+		goto fail;
+
+	build_dir = runner_build_dir(c.build.id);
+	info.run = &c.run;
+	info.token = c.token;
+	info.api_base_url = config.api_base_url;
+	info.actor_full_name = c.full_name;
+	info.build_dir = build_dir;
+	info.argv = c.argv;
+	log_system(a->log_fd, "Starting the run %s of %s, build %s.", run_id,
+		   c.full_name, c.build.number);
+	if (spawn_actor(&info, &a->pid, &a->out_fd, &err))
+		goto fail;
+
+	if (c.run.timeout_secs > 0)
+		a->timeout_at = time_mono_ms() +
+				(int64_t)(c.run.timeout_secs * 1000);
+	ev.events = EPOLLIN;
+	ev.data.ptr = a;
+	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, a->out_fd, &ev);
+	if (store_run_set_running(st, run_id, a->pid))
+		log_error("runner", "cannot mark run %s RUNNING", run_id);
+	a->next = active;
+	active = a;
+	log_info("runner", "run %s started: pid %d, build %s", run_id,
+		 (int)a->pid, c.build.id);
+	goto out;
+
+fail:
+	log_warn("runner", "run %s failed to start: %s", run_id,
+		 err.data ? err.data : "unknown error");
+	buf_printf(&message, "The run failed to start: %s", err.data);
+	log_system(a->log_fd, "%s", message.data);
+	a->pid = 0;
+	finish_run(a, "FAILED", -1, message.data);
+out:
+	release_start_context(&c);
+	buf_release(&message);
+	buf_release(&err);
+	free(build_dir);
+	free(log_path);
+}
+
+/* Reap every run whose process has exited. */
+static void reap(void)
+{
+	struct active_run **p = &active;
+
+	while (*p) {
+		struct active_run *a = *p;
+		const char *status;
+		int wstatus, code;
+
+		if (waitpid(a->pid, &wstatus, WNOHANG) != a->pid) {
+			p = &a->next;
+			continue;
+		}
+		*p = a->next;
+		/* Descendants that outlive the main process would keep the
+		 * pipe open and run on unseen: end the whole group. */
+		kill(-a->pid, SIGKILL);
+		drain(a);
+		if (a->partial.len) {
+			buf_putc(&a->partial, '\n');
+			if (write(a->log_fd, a->partial.data, a->partial.len) < 0)
+				log_warn("runner", "cannot write the log of"
+					 " run %s", a->id);
+			buf_reset(&a->partial);
+		}
+		code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
+		       128 + WTERMSIG(wstatus);
+		status = a->aborted ? "ABORTED" : a->timed_out ? "TIMED-OUT" :
+			 code == 0 ? "SUCCEEDED" : "FAILED";
+		finish_run(a, status, code, a->aborted ? ABORT_MESSAGE :
+			   a->timed_out ? "The run timed out and was stopped." :
+			   NULL);
+	}
+}
+
+/* Send SIGTERM to runs past their timeout, SIGKILL to those past grace.
+ * Returns the milliseconds until the next deadline, or -1 for none. */
+static int64_t check_timeouts(int64_t now)
+{
+	struct active_run *a;
+	int64_t next = -1;
+
+	for (a = active; a; a = a->next) {
+		if (a->timeout_at && !a->timed_out && now >= a->timeout_at) {
+			a->timed_out = 1;
+			a->kill_at = now + (int64_t)config.kill_grace_secs * 1000;
+			log_system(a->log_fd, "The run reached its timeout;"
+				   " stopping it.");
+			kill(-a->pid, SIGTERM);
+		}
+		if (a->kill_at && now >= a->kill_at) {
+			kill(-a->pid, SIGKILL);
+			a->kill_at = 0;
+		}
+		if (a->timeout_at && !a->timed_out &&
+		    (next < 0 || a->timeout_at - now < next))
+			next = a->timeout_at - now;
+		if (a->kill_at && (next < 0 || a->kill_at - now < next))
+			next = a->kill_at - now;
+	}
+	return next;
+}
+
+/* Milliseconds until the nearest waiter deadline, or -1. Takes lock. */
+static int64_t next_wait_deadline(int64_t now)
+{
+	struct run_waiter *w;
+	int64_t next = -1;
+
+	pthread_mutex_lock(&lock);
+	wake_waiters(NULL, WAIT_EXPIRED, now);
+	for (w = waiters; w; w = w->next)
+		if (w->deadline_ms && (next < 0 || w->deadline_ms - now < next))
+			next = w->deadline_ms - now;
+	pthread_mutex_unlock(&lock);
+	return next;
+}
+
+static void take_start_requests(void)
+{
+	struct start_request *list, *s;
+
+	pthread_mutex_lock(&lock);
+	list = start_queue;
+	start_queue = NULL;
+	start_tail = &start_queue;
+	pthread_mutex_unlock(&lock);
+	while ((s = list)) {
+		list = s->next;
+		start_run(s->run_id);
+		free(s);
+	}
+}
+
+static void handle_event(struct epoll_event *ev)
+{
+	if (ev->data.ptr == &wake_fd) {
+		uint64_t n;
+
+		if (read(wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+			log_warn("runner", "eventfd read: %s", strerror(errno));
+		take_start_requests();
+	} else if (ev->data.ptr == &signal_fd) {
+		struct signalfd_siginfo si;
+
+		while (read(signal_fd, &si, sizeof(si)) == sizeof(si))
+			;
+		reap();
+	} else {
+		struct active_run *a = ev->data.ptr;
+
+		if (drain(a)) {
+			/* End of output; the exit comes through SIGCHLD. */
+			epoll_ctl(epoll_fd, EPOLL_CTL_DEL, a->out_fd, NULL);
+		}
+	}
+}
+
+static void *runner_main(void *arg)
+{
+	struct epoll_event events[32];
+
+	(void)arg;
+	for (;;) {
+		int64_t now = time_mono_ms();
+		int64_t t1 = check_timeouts(now);
+		int64_t t2 = next_wait_deadline(now);
+		int64_t timeout = t1 < 0 ? t2 : (t2 < 0 || t1 < t2) ? t1 : t2;
+		int i, n, stop;
+
+		pthread_mutex_lock(&lock);
+		stop = stopping;
+		pthread_mutex_unlock(&lock);
+		if (stop)
+			break;
+		if (timeout < 0 || timeout > 1000)
+			timeout = 1000;
+		n = epoll_wait(epoll_fd, events, 32, (int)timeout);
+		for (i = 0; i < n; i++)
+			handle_event(&events[i]);
+		/* A SIGCHLD can merge with one handled earlier: check anyway. */
+		if (active)
+			reap();
+	}
+	return NULL;
+}
+
+static int add_fd(int fd, void *tag)
+{
+	struct epoll_event ev;
+
+	ev.events = EPOLLIN;
+	ev.data.ptr = tag;
+	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int runner_init(const struct runner_config *cfg)
+{
+	sigset_t chld;
+	char *dirs[2];
+	int i;
+
+	config = *cfg;
+	config.data_dir = xstrdup(cfg->data_dir);
+	config.api_base_url = xstrdup(cfg->api_base_url);
+	dirs[0] = data_path("logs", "", "");
+	dirs[1] = data_path("builds", "", "");
+	for (i = 0; i < 2; i++) {
+		if (mkdir(dirs[i], 0750) && errno != EEXIST)
+			log_error("runner", "cannot create %s: %s", dirs[i],
+				  strerror(errno));
+		free(dirs[i]);
+	}
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	signal_fd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+	epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (wake_fd < 0 || signal_fd < 0 || epoll_fd < 0 ||
+	    add_fd(wake_fd, &wake_fd) || add_fd(signal_fd, &signal_fd)) {
+		log_error("runner", "cannot set up the event loop: %s",
+			  strerror(errno));
+		return -1;
+	}
+	if (pthread_create(&thread, NULL, runner_main, NULL)) {
+		log_error("runner", "cannot start the runner thread");
+		return -1;
+	}
+	return 0;
+}
+
+/* Stop every run still going: SIGTERM, then SIGKILL after the grace
+ * period, and record them ABORTED. Runs on the caller's thread after the
+ * runner thread has ended. */
+static void abort_active_runs(void)
+{
+	int64_t give_up = time_mono_ms() + (int64_t)config.kill_grace_secs * 1000;
+	struct active_run *a;
+
+	for (a = active; a; a = a->next) {
+		log_system(a->log_fd, "actord is stopping; aborting the run.");
+		a->aborted = 1;
+		kill(-a->pid, SIGTERM);
+	}
+	while (active && time_mono_ms() < give_up) {
+		usleep(20000);
+		for (a = active; a; a = a->next)
+			drain(a);
+		reap();
+	}
+	while ((a = active)) {
+		active = a->next;
+		kill(-a->pid, SIGKILL);
+		waitpid(a->pid, NULL, 0);
+		drain(a);
+		finish_run(a, "ABORTED", -1, ABORT_MESSAGE);
+	}
+}
+
+void runner_shutdown(void)
+{
+	pthread_mutex_lock(&lock);
+	stopping = 1;
+	pthread_mutex_unlock(&lock);
+	poke();
+	pthread_join(thread, NULL);
+
+	abort_active_runs();
+	pthread_mutex_lock(&lock);
+	wake_waiters(NULL, WAIT_SHUTDOWN, 0);
+	pthread_mutex_unlock(&lock);
+	close(epoll_fd);
+	close(signal_fd);
+	close(wake_fd);
+	free((char *)config.data_dir);
+	free((char *)config.api_base_url);
+}

@@ -1,0 +1,68 @@
+/*
+ * The runner: one thread that starts actor processes, copies their output
+ * into run logs, reaps them, enforces run timeouts, and wakes the requests
+ * waiting for a run to end.
+ *
+ * Run states it moves (see store.h for the rest):
+ *   READY -> RUNNING [start_run] -> SUCCEEDED | FAILED [finish_run]
+ *   RUNNING -> TIMED-OUT [check_timeouts, then finish_run]
+ *   RUNNING -> ABORTED [runner_shutdown]
+ * Every other thread talks to it through runner_start() and runner_wait(),
+ * which queue work under one mutex and wake the thread with an eventfd.
+ */
+#ifndef ACTORD_RUNNER_RUNNER_H
+#define ACTORD_RUNNER_RUNNER_H
+
+#include <stdint.h>
+
+#include "util/id.h"
+
+struct runner_config {
+	const char *data_dir;
+	const char *api_base_url;	/* given to actors as APIFY_API_BASE_URL */
+	unsigned kill_grace_secs;	/* SIGTERM to SIGKILL, on timeout and stop */
+};
+
+/* Call with SIGCHLD blocked in every thread (main() blocks it first). */
+int runner_init(const struct runner_config *cfg);
+/* Abort every run still going, wake every waiter, and join the thread. */
+void runner_shutdown(void);
+
+/* Start a run that is in the store with status READY. */
+void runner_start(const char *run_id);
+
+enum wait_outcome {
+	WAIT_PENDING,
+	WAIT_FINISHED,	/* the run reached a terminal status */
+	WAIT_EXPIRED,	/* the deadline passed first */
+	WAIT_SHUTDOWN,	/* actord is stopping */
+};
+
+/*
+ * A request waiting for a run. The waiter's owner keeps it alive until
+ * wake() has been called; wake() runs once, on the runner thread, with the
+ * runner's lock held, so it must only hand the event on (resume a
+ * connection), not call back into the runner.
+ */
+struct run_waiter {
+	char run_id[ID_SIZE];
+	int64_t deadline_ms;		/* time_mono_ms(); 0 for none */
+	enum wait_outcome outcome;
+	void (*wake)(struct run_waiter *w);
+	void *ctx;
+	struct run_waiter *next;	/* runner's list */
+};
+
+/*
+ * Register w and call suspend(arg) under the runner's lock, so a wake
+ * cannot come before the caller has suspended. Register before starting
+ * the run.
+ */
+void runner_wait(struct run_waiter *w, void (*suspend)(void *arg), void *arg);
+
+/* Path of a run's log file, DATA_DIR/logs/ID.log; the caller frees it. */
+char *runner_log_path(const char *run_id);
+/* Directory of a build's files, DATA_DIR/builds/ID; the caller frees it. */
+char *runner_build_dir(const char *build_id);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * Starting an actor process: its environment (the variables the Apify
+ * platform sets, so unmodified SDKs work) and posix_spawn into its own
+ * process group with stdout and stderr on one pipe.
+ */
+#ifndef ACTORD_RUNNER_SPAWN_H
+#define ACTORD_RUNNER_SPAWN_H
+
+#include <sys/types.h>
+
+#include "store/store.h"
+
+struct spawn_info {
+	const struct run *run;
+	const char *token;		/* the run owner's API token */
+	const char *api_base_url;
+	const char *actor_full_name;	/* "username/actor-name" */
+	const char *build_dir;
+	char *const *argv;
+};
+
+/*
+ * Start the process. On success returns 0 with *pid and *out_fd, the
+ * read end of the pipe carrying the process's stdout and stderr
+ * (non-blocking, close-on-exec). On failure returns -1 with a message in
+ * err.
+ */
+int spawn_actor(const struct spawn_info *info, pid_t *pid, int *out_fd,
+		struct buf *err);
+
+/* Build the environment; exposed for tests. Returns a NULL-terminated
+ * array the caller frees with argv_free(). */
+char **spawn_environment(const struct spawn_info *info);
+
+#endif

@@ -1,0 +1,881 @@
+/*
+ * The SQLite driver of store.h: one database file in WAL mode, one
+ * connection per thread, items keyed by (dataset, index) so that a page at
+ * any offset is an index range. Read store.h first; schema.c (below, in
+ * SCHEMA) is the table layout.
+ */
+#include "store/store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/timeutil.h"
+
+struct store {
+	sqlite3 *db;
+};
+
+static char *db_path;
+static pthread_key_t thread_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static const char SCHEMA[] =
+	"CREATE TABLE IF NOT EXISTS users ("
+	" id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE,"
+	" token TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS actors ("
+	" id TEXT PRIMARY KEY, user_id TEXT NOT NULL, parent_id TEXT NOT NULL,"
+	" name TEXT NOT NULL, doc TEXT NOT NULL, UNIQUE (user_id, name));"
+	"CREATE TABLE IF NOT EXISTS tasks ("
+	" id TEXT PRIMARY KEY, user_id TEXT NOT NULL, parent_id TEXT NOT NULL,"
+	" name TEXT NOT NULL, doc TEXT NOT NULL, UNIQUE (user_id, name));"
+	"CREATE TABLE IF NOT EXISTS builds ("
+	" id TEXT PRIMARY KEY, actor_id TEXT NOT NULL, user_id TEXT NOT NULL,"
+	" version TEXT NOT NULL, seq INTEGER NOT NULL, number TEXT NOT NULL,"
+	" status TEXT NOT NULL, command TEXT, input_schema TEXT,"
+	" doc TEXT NOT NULL, UNIQUE (actor_id, number));"
+	"CREATE TABLE IF NOT EXISTS build_tags ("
+	" actor_id TEXT NOT NULL, tag TEXT NOT NULL, build_id TEXT NOT NULL,"
+	" PRIMARY KEY (actor_id, tag)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS runs ("
+	" id TEXT PRIMARY KEY, user_id TEXT NOT NULL, actor_id TEXT NOT NULL,"
+	" task_id TEXT NOT NULL, build_id TEXT NOT NULL,"
+	" build_number TEXT NOT NULL, status TEXT NOT NULL,"
+	" status_message TEXT, message_terminal INTEGER NOT NULL DEFAULT 0,"
+	" started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL DEFAULT 0,"
+	" exit_code INTEGER NOT NULL DEFAULT -1, timeout_secs REAL NOT NULL,"
+	" memory_mbytes INTEGER NOT NULL, dataset_id TEXT NOT NULL,"
+	" kvs_id TEXT NOT NULL, rq_id TEXT NOT NULL, origin TEXT NOT NULL,"
+	" input_body_len INTEGER NOT NULL, pid INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS runs_task ON runs (task_id, started_at);"
+	"CREATE INDEX IF NOT EXISTS runs_status ON runs (status);"
+	"CREATE TABLE IF NOT EXISTS storages ("
+	" id TEXT PRIMARY KEY, kind INTEGER NOT NULL, user_id TEXT NOT NULL,"
+	" name TEXT, actor_id TEXT NOT NULL, run_id TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL,"
+	" accessed_at INTEGER NOT NULL, item_count INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (kind, user_id, name));"
+	"CREATE TABLE IF NOT EXISTS items ("
+	" dataset_id TEXT NOT NULL, idx INTEGER NOT NULL, body BLOB NOT NULL,"
+	" PRIMARY KEY (dataset_id, idx)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS records ("
+	" kvs_id TEXT NOT NULL, key TEXT NOT NULL, content_type TEXT NOT NULL,"
+	" value BLOB NOT NULL, modified_at INTEGER NOT NULL,"
+	" PRIMARY KEY (kvs_id, key)) WITHOUT ROWID;";
+
+static void close_thread_store(void *p)
+{
+	struct store *st = p;
+
+	sqlite3_close_v2(st->db);
+	free(st);
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&thread_key, close_thread_store);
+}
+
+static struct store *store_open(void)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	char *err = NULL;
+	int rc;
+
+	rc = sqlite3_open_v2(db_path, &st->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("store", "cannot open %s: %s", db_path,
+			  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	/*
+	 * WAL lets readers run beside the one writer; synchronous=FULL makes
+	 * each commit durable before a 2xx goes out. busy_timeout covers the
+	 * short waits for the write lock between threads.
+	 */
+	sqlite3_busy_timeout(st->db, 10000);
+	rc = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL;"
+			  "PRAGMA synchronous=FULL;PRAGMA foreign_keys=OFF;",
+			  NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		log_error("store", "cannot configure %s: %s", db_path, err);
+		sqlite3_free(err);
+		goto fail;
+	}
+	return st;
+
+fail:
+	sqlite3_close_v2(st->db);
+	free(st);
+	return NULL;
+}
+
+int store_open_global(const char *data_dir)
+{
+	struct store *st;
+	char *err = NULL;
+	size_t n = strlen(data_dir) + 32;
+
+	pthread_once(&key_once, make_key);
+	db_path = xmalloc(n);
+	snprintf(db_path, n, "%s/actord.sqlite3", data_dir);
+	st = store_thread();
+	if (!st)
+		return -1;
+	if (sqlite3_exec(st->db, SCHEMA, NULL, NULL, &err) != SQLITE_OK) {
+		log_error("store", "cannot create the schema in %s: %s",
+			  db_path, err);
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+void store_close_global(void)
+{
+	struct store *st = pthread_getspecific(thread_key);
+
+	if (st) {
+		close_thread_store(st);
+		pthread_setspecific(thread_key, NULL);
+	}
+	free(db_path);
+	db_path = NULL;
+}
+
+struct store *store_thread(void)
+{
+	struct store *st = pthread_getspecific(thread_key);
+
+	if (st)
+		return st;
+	st = store_open();
+	if (st)
+		pthread_setspecific(thread_key, st);
+	return st;
+}
+
+/*
+ * Prepare sql and bind its parameters from a format string, one letter a
+ * parameter: s text (NULL or "" binds NULL when upper-case S), i int64,
+ * d double, b blob (pointer, size_t). Returns NULL on error (logged).
+ */
+static sqlite3_stmt *prep(struct store *st, const char *sql,
+			  const char *fmt, ...)
+{
+	sqlite3_stmt *stmt = NULL;
+	va_list ap;
+	int i, rc = SQLITE_OK;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		log_error("store", "cannot prepare \"%.60s\": %s", sql,
+			  sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	va_start(ap, fmt);
+	for (i = 0; fmt[i] && rc == SQLITE_OK; i++) {
+		const char *s;
+		const void *p;
+		size_t n;
+
+		switch (fmt[i]) {
+		case 's':
+			s = va_arg(ap, const char *);
+			rc = sqlite3_bind_text(stmt, i + 1, s, -1, SQLITE_STATIC);
+			break;
+		case 'S':
+			s = va_arg(ap, const char *);
+			rc = (s && *s) ?
+			     sqlite3_bind_text(stmt, i + 1, s, -1, SQLITE_STATIC) :
+			     sqlite3_bind_null(stmt, i + 1);
+			break;
+		case 'i':
+			rc = sqlite3_bind_int64(stmt, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'd':
+			rc = sqlite3_bind_double(stmt, i + 1, va_arg(ap, double));
+			break;
+		case 'b':
+			p = va_arg(ap, const void *);
+			n = va_arg(ap, size_t);
+			rc = sqlite3_bind_blob64(stmt, i + 1, p, n, SQLITE_STATIC);
+			break;
+		}
+	}
+	va_end(ap);
+	if (rc != SQLITE_OK) {
+		log_error("store", "cannot bind \"%.60s\": %s", sql,
+			  sqlite3_errmsg(st->db));
+		sqlite3_finalize(stmt);
+		return NULL;
+	}
+	return stmt;
+}
+
+/* Step a statement that returns no rows and finalize it. */
+static int run(struct store *st, sqlite3_stmt *stmt)
+{
+	int rc;
+
+	if (!stmt)
+		return -1;
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_CONSTRAINT)
+		return STORE_CONFLICT;
+	log_error("store", "statement failed: %s", sqlite3_errmsg(st->db));
+	return -1;
+}
+
+/* Step to the first row: 0 with a row, STORE_NOT_FOUND, or -1. The
+ * statement is finalized unless 0 is returned. */
+static int first_row(struct store *st, sqlite3_stmt *stmt)
+{
+	int rc;
+
+	if (!stmt)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		return 0;
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_DONE)
+		return STORE_NOT_FOUND;
+	log_error("store", "query failed: %s", sqlite3_errmsg(st->db));
+	return -1;
+}
+
+static void col_copy(sqlite3_stmt *stmt, int col, char *out, size_t size)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, col);
+
+	snprintf(out, size, "%s", s ? (const char *)s : "");
+}
+
+static char *col_dup(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, col);
+
+	return s ? xstrndup((const char *)s,
+			    (size_t)sqlite3_column_bytes(stmt, col)) : NULL;
+}
+
+int store_begin(struct store *st)
+{
+	return run(st, prep(st, "BEGIN IMMEDIATE", ""));
+}
+
+int store_commit(struct store *st)
+{
+	return run(st, prep(st, "COMMIT", ""));
+}
+
+void store_rollback(struct store *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Users ------------------------------------------------------------- */
+
+static int user_row(struct store *st, sqlite3_stmt *stmt, struct user *out)
+{
+	int rc = first_row(st, stmt);
+
+	if (rc)
+		return rc;
+	col_copy(stmt, 0, out->id, sizeof(out->id));
+	col_copy(stmt, 1, out->username, sizeof(out->username));
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int store_user_by_token(struct store *st, const char *token, struct user *out)
+{
+	return user_row(st, prep(st, "SELECT id, username FROM users"
+				 " WHERE token = ?", "s", token), out);
+}
+
+int store_user_by_name(struct store *st, const char *username,
+		       struct user *out)
+{
+	return user_row(st, prep(st, "SELECT id, username FROM users"
+				 " WHERE username = ?", "s", username), out);
+}
+
+int store_user_by_id(struct store *st, const char *id, struct user *out)
+{
+	return user_row(st, prep(st, "SELECT id, username FROM users"
+				 " WHERE id = ?", "s", id), out);
+}
+
+int store_user_token(struct store *st, const char *user_id, char *out,
+		     size_t size)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT token FROM users WHERE id = ?",
+				  "s", user_id);
+	int rc = first_row(st, stmt);
+
+	if (rc)
+		return rc;
+	col_copy(stmt, 0, out, size);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int store_user_count(struct store *st, int64_t *count)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT count(*) FROM users", "");
+	int rc = first_row(st, stmt);
+
+	if (rc)
+		return rc;
+	*count = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int store_user_create(struct store *st, const char *username,
+		      const char *token, struct user *out)
+{
+	id_new(out->id);
+	snprintf(out->username, sizeof(out->username), "%s", username);
+	return run(st, prep(st, "INSERT INTO users VALUES (?, ?, ?, ?)",
+			    "sssi", out->id, username, token, time_now_ms()));
+}
+
+/* Documents: actors and tasks ------------------------------------------ */
+
+static const char *doc_table(enum store_kind kind)
+{
+	return kind == STORE_ACTOR ? "actors" : "tasks";
+}
+
+static int doc_row(struct store *st, sqlite3_stmt *stmt, struct store_doc *out)
+{
+	int rc = first_row(st, stmt);
+
+	if (rc)
+		return rc;
+	col_copy(stmt, 0, out->id, sizeof(out->id));
+	col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
+	col_copy(stmt, 2, out->parent_id, sizeof(out->parent_id));
+	out->name = col_dup(stmt, 3);
+	out->doc = col_dup(stmt, 4);
+	out->doc_len = (size_t)sqlite3_column_bytes(stmt, 4);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int store_doc_get(struct store *st, enum store_kind kind, const char *id,
+		  struct store_doc *out)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT id, user_id, parent_id, name, doc"
+		 " FROM %s WHERE id = ?", doc_table(kind));
+	return doc_row(st, prep(st, sql, "s", id), out);
+}
+
+int store_doc_find(struct store *st, enum store_kind kind,
+		   const char *user_id, const char *name, struct store_doc *out)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "SELECT id, user_id, parent_id, name, doc"
+		 " FROM %s WHERE user_id = ? AND name = ?", doc_table(kind));
+	return doc_row(st, prep(st, sql, "ss", user_id, name), out);
+}
+
+/* 1 if another document of the user has this name, 0 if not, -1 on error. */
+static int name_taken(struct store *st, enum store_kind kind,
+		      const struct store_doc *d)
+{
+	struct store_doc other = { 0 };
+	int rc = store_doc_find(st, kind, d->user_id, d->name, &other);
+	int taken;
+
+	if (rc == STORE_NOT_FOUND)
+		return 0;
+	if (rc < 0)
+		return -1;
+	taken = strcmp(other.id, d->id) != 0;
+	store_doc_release(&other);
+	return taken;
+}
+
+int store_doc_put(struct store *st, enum store_kind kind,
+		  const struct store_doc *d)
+{
+	char sql[128];
+	int taken = name_taken(st, kind, d);
+
+	/* OR REPLACE replaces on the primary key only; a rename onto a taken
+	 * name must be a conflict, not a silent delete of the other row. */
+	if (taken)
+		return taken < 0 ? -1 : STORE_CONFLICT;
+	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO %s"
+		 " VALUES (?, ?, ?, ?, ?)", doc_table(kind));
+	return run(st, prep(st, sql, "sssss", d->id, d->user_id, d->parent_id,
+			    d->name, d->doc));
+}
+
+int store_doc_delete(struct store *st, enum store_kind kind, const char *id)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?",
+		 doc_table(kind));
+	return run(st, prep(st, sql, "s", id));
+}
+
+/* Append the first column of each row as a JSON array element. */
+static int list_rows(struct store *st, sqlite3_stmt *stmt, struct buf *out,
+		     int64_t *count)
+{
+	int rc;
+
+	if (!stmt)
+		return -1;
+	*count = 0;
+	buf_putc(out, '[');
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (*count)
+			buf_putc(out, ',');
+		buf_append(out, sqlite3_column_text(stmt, 0),
+			   (size_t)sqlite3_column_bytes(stmt, 0));
+		(*count)++;
+	}
+	buf_putc(out, ']');
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		log_error("store", "list failed: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int count_rows(struct store *st, sqlite3_stmt *stmt, int64_t *total)
+{
+	int rc = first_row(st, stmt);
+
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	*total = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int store_doc_list(struct store *st, enum store_kind kind, const char *user_id,
+		   int64_t offset, int64_t limit, int desc, struct buf *out,
+		   int64_t *total, int64_t *count)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE user_id = ?",
+		 doc_table(kind));
+	if (count_rows(st, prep(st, sql, "s", user_id), total))
+		return -1;
+	snprintf(sql, sizeof(sql), "SELECT doc FROM %s WHERE user_id = ?"
+		 " ORDER BY rowid %s LIMIT ? OFFSET ?", doc_table(kind),
+		 desc ? "DESC" : "ASC");
+	return list_rows(st, prep(st, sql, "sii", user_id, limit, offset), out,
+			 count);
+}
+
+void store_doc_release(struct store_doc *d)
+{
+	free(d->name);
+	free(d->doc);
+	d->name = d->doc = NULL;
+}
+
+/* Builds ---------------------------------------------------------------- */
+
+int store_build_next_seq(struct store *st, const char *actor_id,
+			 const char *version, int64_t *seq)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT coalesce(max(seq), 0) + 1"
+				  " FROM builds WHERE actor_id = ? AND version = ?",
+				  "ss", actor_id, version);
+	int rc = first_row(st, stmt);
+
+	if (rc)
+		return -1;
+	*seq = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int store_build_put(struct store *st, const struct build *b,
+		    const char *version, int64_t seq)
+{
+	return run(st, prep(st, "INSERT OR REPLACE INTO builds VALUES"
+			    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssssissSSs",
+			    b->id, b->actor_id, b->user_id, version, seq,
+			    b->number, b->status, b->command, b->input_schema,
+			    b->doc));
+}
+
+static int build_row(struct store *st, sqlite3_stmt *stmt, struct build *out)
+{
+	int rc = first_row(st, stmt);
+
+	if (rc)
+		return rc;
+	col_copy(stmt, 0, out->id, sizeof(out->id));
+	col_copy(stmt, 1, out->actor_id, sizeof(out->actor_id));
+	col_copy(stmt, 2, out->user_id, sizeof(out->user_id));
+	col_copy(stmt, 3, out->number, sizeof(out->number));
+	col_copy(stmt, 4, out->status, sizeof(out->status));
+	out->command = col_dup(stmt, 5);
+	out->input_schema = col_dup(stmt, 6);
+	out->doc = col_dup(stmt, 7);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+#define BUILD_COLUMNS "id, actor_id, user_id, number, status, command," \
+		      " input_schema, doc"
+
+int store_build_get(struct store *st, const char *id, struct build *out)
+{
+	return build_row(st, prep(st, "SELECT " BUILD_COLUMNS " FROM builds"
+				  " WHERE id = ?", "s", id), out);
+}
+
+int store_build_resolve(struct store *st, const char *actor_id,
+			const char *tag_or_number, struct build *out)
+{
+	int rc = build_row(st, prep(st, "SELECT " BUILD_COLUMNS " FROM builds"
+				    " WHERE id = (SELECT build_id FROM build_tags"
+				    " WHERE actor_id = ? AND tag = ?)", "ss",
+				    actor_id, tag_or_number), out);
+
+	if (rc != STORE_NOT_FOUND)
+		return rc;
+	return build_row(st, prep(st, "SELECT " BUILD_COLUMNS " FROM builds"
+				  " WHERE actor_id = ? AND number = ?", "ss",
+				  actor_id, tag_or_number), out);
+}
+
+int store_build_tag(struct store *st, const char *actor_id, const char *tag,
+		    const char *build_id)
+{
+	return run(st, prep(st, "INSERT OR REPLACE INTO build_tags"
+			    " VALUES (?, ?, ?)", "sss", actor_id, tag,
+			    build_id));
+}
+
+int store_build_list(struct store *st, const char *actor_id, int64_t offset,
+		     int64_t limit, int desc, struct buf *out, int64_t *total,
+		     int64_t *count)
+{
+	if (count_rows(st, prep(st, "SELECT count(*) FROM builds"
+				" WHERE actor_id = ?", "s", actor_id), total))
+		return -1;
+	return list_rows(st, prep(st, desc ?
+		"SELECT doc FROM builds WHERE actor_id = ? ORDER BY rowid DESC"
+		" LIMIT ? OFFSET ?" :
+		"SELECT doc FROM builds WHERE actor_id = ? ORDER BY rowid"
+		" LIMIT ? OFFSET ?", "sii", actor_id, limit, offset),
+		out, count);
+}
+
+void store_build_release(struct build *b)
+{
+	free(b->command);
+	free(b->input_schema);
+	free(b->doc);
+	b->command = b->input_schema = b->doc = NULL;
+}
+
+/* Runs ------------------------------------------------------------------ */
+
+#define RUN_COLUMNS "id, user_id, actor_id, task_id, build_id, build_number," \
+	" status, status_message, message_terminal, started_at, finished_at," \
+	" exit_code, timeout_secs, memory_mbytes, dataset_id, kvs_id, rq_id," \
+	" origin, input_body_len, pid"
+
+int store_run_insert(struct store *st, const struct run *r)
+{
+	return run(st, prep(st, "INSERT INTO runs (" RUN_COLUMNS ") VALUES"
+		" (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"sssssssSiiiidissssii", r->id, r->user_id, r->actor_id,
+		r->task_id, r->build_id, r->build_number, r->status,
+		r->status_message, (int64_t)r->status_message_terminal,
+		r->started_at, r->finished_at, (int64_t)r->exit_code,
+		r->timeout_secs, r->memory_mbytes, r->dataset_id, r->kvs_id,
+		r->rq_id, r->origin, r->input_body_len, r->pid));
+}
+
+static int run_row(struct store *st, sqlite3_stmt *stmt, struct run *out)
+{
+	int rc = first_row(st, stmt);
+
+	if (rc)
+		return rc;
+	col_copy(stmt, 0, out->id, sizeof(out->id));
+	col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
+	col_copy(stmt, 2, out->actor_id, sizeof(out->actor_id));
+	col_copy(stmt, 3, out->task_id, sizeof(out->task_id));
+	col_copy(stmt, 4, out->build_id, sizeof(out->build_id));
+	col_copy(stmt, 5, out->build_number, sizeof(out->build_number));
+	col_copy(stmt, 6, out->status, sizeof(out->status));
+	out->status_message = col_dup(stmt, 7);
+	out->status_message_terminal = sqlite3_column_int(stmt, 8);
+	out->started_at = sqlite3_column_int64(stmt, 9);
+	out->finished_at = sqlite3_column_int64(stmt, 10);
+	out->exit_code = sqlite3_column_int(stmt, 11);
+	out->timeout_secs = sqlite3_column_double(stmt, 12);
+	out->memory_mbytes = sqlite3_column_int64(stmt, 13);
+	col_copy(stmt, 14, out->dataset_id, sizeof(out->dataset_id));
+	col_copy(stmt, 15, out->kvs_id, sizeof(out->kvs_id));
+	col_copy(stmt, 16, out->rq_id, sizeof(out->rq_id));
+	col_copy(stmt, 17, out->origin, sizeof(out->origin));
+	out->input_body_len = sqlite3_column_int64(stmt, 18);
+	out->pid = sqlite3_column_int64(stmt, 19);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int store_run_get(struct store *st, const char *id, struct run *out)
+{
+	return run_row(st, prep(st, "SELECT " RUN_COLUMNS " FROM runs"
+				" WHERE id = ?", "s", id), out);
+}
+
+int store_run_last_of_task(struct store *st, const char *task_id,
+			   struct run *out)
+{
+	return run_row(st, prep(st, "SELECT " RUN_COLUMNS " FROM runs"
+				" WHERE task_id = ? ORDER BY started_at DESC,"
+				" rowid DESC LIMIT 1", "s", task_id), out);
+}
+
+int store_run_set_running(struct store *st, const char *id, int64_t pid)
+{
+	return run(st, prep(st, "UPDATE runs SET status = 'RUNNING', pid = ?"
+			    " WHERE id = ?", "is", pid, id));
+}
+
+int store_run_finish(struct store *st, const char *id, const char *status,
+		     int exit_code, int64_t finished_at, const char *message)
+{
+	/* A message the actor set stays, unless the runner has a reason. */
+	return run(st, prep(st, "UPDATE runs SET status = ?, exit_code = ?,"
+			    " finished_at = ?,"
+			    " status_message = coalesce(?, status_message)"
+			    " WHERE id = ?", "siiSs", status,
+			    (int64_t)exit_code, finished_at, message, id));
+}
+
+int store_run_set_message(struct store *st, const char *id,
+			  const char *message, int terminal)
+{
+	return run(st, prep(st, "UPDATE runs SET status_message = ?,"
+			    " message_terminal = ? WHERE id = ?", "Sis",
+			    message, (int64_t)terminal, id));
+}
+
+int store_recover_runs(struct store *st, int64_t now_ms, int *count)
+{
+	int rc = run(st, prep(st, "UPDATE runs SET status = 'FAILED',"
+		" finished_at = ?, status_message = 'The run was interrupted"
+		" because actord stopped while it was in progress.'"
+		" WHERE status IN ('READY', 'RUNNING')", "i", now_ms));
+
+	*count = rc ? 0 : sqlite3_changes(st->db);
+	return rc;
+}
+
+void store_run_release(struct run *r)
+{
+	free(r->status_message);
+	r->status_message = NULL;
+}
+
+/* Storages -------------------------------------------------------------- */
+
+int store_storage_create(struct store *st, enum storage_kind kind,
+			 const struct storage *s)
+{
+	return run(st, prep(st, "INSERT INTO storages VALUES"
+			    " (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", "sisSssiii",
+			    s->id, (int64_t)kind, s->user_id, s->name,
+			    s->actor_id, s->run_id, s->created_at,
+			    s->modified_at, s->accessed_at));
+}
+
+static int storage_row(struct store *st, sqlite3_stmt *stmt,
+		       struct storage *out)
+{
+	int rc = first_row(st, stmt);
+
+	if (rc)
+		return rc;
+	col_copy(stmt, 0, out->id, sizeof(out->id));
+	col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
+	col_copy(stmt, 2, out->name, sizeof(out->name));
+	col_copy(stmt, 3, out->actor_id, sizeof(out->actor_id));
+	col_copy(stmt, 4, out->run_id, sizeof(out->run_id));
+	out->created_at = sqlite3_column_int64(stmt, 5);
+	out->modified_at = sqlite3_column_int64(stmt, 6);
+	out->accessed_at = sqlite3_column_int64(stmt, 7);
+	out->item_count = sqlite3_column_int64(stmt, 8);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+#define STORAGE_COLUMNS "id, user_id, name, actor_id, run_id, created_at," \
+	" modified_at, accessed_at, item_count"
+
+int store_storage_get(struct store *st, enum storage_kind kind,
+		      const char *id, struct storage *out)
+{
+	return storage_row(st, prep(st, "SELECT " STORAGE_COLUMNS
+				    " FROM storages WHERE id = ? AND kind = ?",
+				    "si", id, (int64_t)kind), out);
+}
+
+int store_storage_find(struct store *st, enum storage_kind kind,
+		       const char *user_id, const char *name,
+		       struct storage *out)
+{
+	return storage_row(st, prep(st, "SELECT " STORAGE_COLUMNS
+				    " FROM storages WHERE kind = ?"
+				    " AND user_id = ? AND name = ?", "iss",
+				    (int64_t)kind, user_id, name), out);
+}
+
+/* Items ----------------------------------------------------------------- */
+
+int store_items_append(struct store *st, const char *dataset_id,
+		       const char *text, const size_t *ends, size_t count,
+		       int64_t *first_index)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t first;
+	size_t i, start = 0;
+
+	if (store_begin(st))
+		return -1;
+	stmt = prep(st, "SELECT item_count FROM storages WHERE id = ?", "s",
+		    dataset_id);
+	if (first_row(st, stmt))
+		goto fail;
+	first = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+
+	stmt = prep(st, "INSERT INTO items VALUES (?, ?, ?)", "s", dataset_id);
+	if (!stmt)
+		goto fail;
+	/* One prepared statement reused for every item of the batch. */
+	for (i = 0; i < count; i++) {
+		sqlite3_bind_int64(stmt, 2, first + (int64_t)i);
+		sqlite3_bind_blob64(stmt, 3, text + start, ends[i] - start,
+				    SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			log_error("store", "cannot insert item into dataset %s:"
+				  " %s", dataset_id, sqlite3_errmsg(st->db));
+			sqlite3_finalize(stmt);
+			goto fail;
+		}
+		sqlite3_reset(stmt);
+		start = ends[i];
+	}
+	sqlite3_finalize(stmt);
+
+	if (run(st, prep(st, "UPDATE storages SET item_count = ?,"
+			 " modified_at = ? WHERE id = ?", "iis",
+			 first + (int64_t)count, time_now_ms(), dataset_id)))
+		goto fail;
+	if (store_commit(st))
+		goto fail;
+	*first_index = first;
+	return 0;
+
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int store_items_read(struct store *st, const char *dataset_id, int64_t from,
+		     int64_t to, int desc, store_item_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	stmt = prep(st, desc ?
+		    "SELECT idx, body FROM items WHERE dataset_id = ?"
+		    " AND idx >= ? AND idx < ? ORDER BY idx DESC" :
+		    "SELECT idx, body FROM items WHERE dataset_id = ?"
+		    " AND idx >= ? AND idx < ? ORDER BY idx", "sii",
+		    dataset_id, from, to);
+	if (!stmt)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *body = sqlite3_column_blob(stmt, 1);
+		size_t len = (size_t)sqlite3_column_bytes(stmt, 1);
+
+		if (fn(ctx, sqlite3_column_int64(stmt, 0), body, len)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		log_error("store", "cannot read items of dataset %s: %s",
+			  dataset_id, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Records --------------------------------------------------------------- */
+
+int store_record_get(struct store *st, const char *kvs_id, const char *key,
+		     struct record *out)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT content_type, value FROM records"
+				  " WHERE kvs_id = ? AND key = ?", "ss",
+				  kvs_id, key);
+	int rc = first_row(st, stmt);
+	const void *value;
+
+	if (rc)
+		return rc;
+	out->content_type = col_dup(stmt, 0);
+	value = sqlite3_column_blob(stmt, 1);
+	out->len = (size_t)sqlite3_column_bytes(stmt, 1);
+	out->value = xmalloc(out->len + 1);
+	if (out->len)
+		memcpy(out->value, value, out->len);
+	out->value[out->len] = '\0';
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+int store_record_put(struct store *st, const char *kvs_id, const char *key,
+		     const char *content_type, const void *value, size_t len)
+{
+	return run(st, prep(st, "INSERT OR REPLACE INTO records"
+			    " VALUES (?, ?, ?, ?, ?)", "sssbi", kvs_id, key,
+			    content_type, value ? value : "", len,
+			    time_now_ms()));
+}
+
+void store_record_release(struct record *r)
+{
+	free(r->content_type);
+	free(r->value);
+	r->content_type = r->value = NULL;
+}

@@ -1,0 +1,212 @@
+/*
+ * The store: every durable object of actord behind one interface, so the
+ * SQLite driver (sqlite.c) and a PostgreSQL driver can sit side by side.
+ *
+ * Each thread uses its own connection, opened on first use by
+ * store_thread(); store_open_global() must have run before. Functions
+ * return 0 on success, STORE_NOT_FOUND when the row does not exist, and -1
+ * on a database error, which the driver logs. Strings in returned structs
+ * are owned by the struct and freed by its _release() function.
+ *
+ * Actors, tasks and builds are kept as their API object ("doc", compact
+ * JSON text) next to the columns that are searched, so a GET returns the
+ * stored text. Runs, datasets, items and records have real columns because
+ * they are read and written on the hot paths.
+ *
+ * A run moves READY -> RUNNING [runner: spawn] -> SUCCEEDED | FAILED
+ * [runner: reap]; a run found READY or RUNNING when actord starts is set to
+ * FAILED [store_recover_runs], since its process was lost with the server.
+ */
+#ifndef ACTORD_STORE_STORE_H
+#define ACTORD_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "util/id.h"
+
+#define STORE_NOT_FOUND 1
+#define STORE_CONFLICT 2	/* a unique name is taken */
+
+struct store;
+
+/* Open (creating if needed) DATA_DIR/actord.sqlite3 and its schema. */
+int store_open_global(const char *data_dir);
+void store_close_global(void);
+/* This thread's connection; NULL if it cannot be opened (logged). */
+struct store *store_thread(void);
+
+int store_begin(struct store *st);	/* a write transaction */
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* Users ------------------------------------------------------------- */
+
+struct user {
+	char id[ID_SIZE];
+	char username[64];
+};
+
+int store_user_by_token(struct store *st, const char *token, struct user *out);
+int store_user_by_name(struct store *st, const char *username, struct user *out);
+int store_user_by_id(struct store *st, const char *id, struct user *out);
+/* The user's API token, for the runs they start. */
+int store_user_token(struct store *st, const char *user_id, char *out,
+		     size_t size);
+int store_user_count(struct store *st, int64_t *count);
+/* STORE_CONFLICT when the username is taken. */
+int store_user_create(struct store *st, const char *username,
+		      const char *token, struct user *out);
+
+/* Documents: actors and tasks ------------------------------------------ */
+
+enum store_kind { STORE_ACTOR, STORE_TASK };
+
+struct store_doc {
+	char id[ID_SIZE];
+	char user_id[ID_SIZE];
+	char parent_id[ID_SIZE];	/* a task's actor; empty for actors */
+	char *name;
+	char *doc;		/* compact JSON of the API object */
+	size_t doc_len;
+};
+
+int store_doc_get(struct store *st, enum store_kind kind, const char *id,
+		  struct store_doc *out);
+int store_doc_find(struct store *st, enum store_kind kind,
+		   const char *user_id, const char *name, struct store_doc *out);
+/* Insert or replace by id; STORE_CONFLICT when (user, name) is taken. */
+int store_doc_put(struct store *st, enum store_kind kind,
+		  const struct store_doc *d);
+int store_doc_delete(struct store *st, enum store_kind kind, const char *id);
+/* Append the docs of a user as a JSON array of objects to out, oldest first;
+ * *total gets the count of all, before offset and limit. */
+int store_doc_list(struct store *st, enum store_kind kind, const char *user_id,
+		   int64_t offset, int64_t limit, int desc, struct buf *out,
+		   int64_t *total, int64_t *count);
+void store_doc_release(struct store_doc *d);
+
+/* Builds ---------------------------------------------------------------- */
+
+struct build {
+	char id[ID_SIZE];
+	char actor_id[ID_SIZE];
+	char user_id[ID_SIZE];
+	char number[48];	/* "0.1.3" */
+	char status[16];
+	char *command;		/* JSON array of argv strings, or NULL */
+	char *input_schema;	/* JSON text, or NULL */
+	char *doc;		/* the API object */
+};
+
+/* Next build sequence number for an actor's version ("0.1"): 1, 2, ... */
+int store_build_next_seq(struct store *st, const char *actor_id,
+			 const char *version, int64_t *seq);
+int store_build_put(struct store *st, const struct build *b,
+		    const char *version, int64_t seq);
+int store_build_get(struct store *st, const char *id, struct build *out);
+/* Resolve a tag ("latest") or a build number ("0.1.3") of an actor. */
+int store_build_resolve(struct store *st, const char *actor_id,
+			const char *tag_or_number, struct build *out);
+int store_build_tag(struct store *st, const char *actor_id, const char *tag,
+		    const char *build_id);
+int store_build_list(struct store *st, const char *actor_id, int64_t offset,
+		     int64_t limit, int desc, struct buf *out, int64_t *total,
+		     int64_t *count);
+void store_build_release(struct build *b);
+
+/* Runs ------------------------------------------------------------------ */
+
+struct run {
+	char id[ID_SIZE];
+	char user_id[ID_SIZE];
+	char actor_id[ID_SIZE];
+	char task_id[ID_SIZE];		/* empty when not started from a task */
+	char build_id[ID_SIZE];
+	char build_number[48];
+	char status[16];
+	char *status_message;		/* NULL when none */
+	int status_message_terminal;
+	int64_t started_at;		/* ms since the epoch */
+	int64_t finished_at;		/* 0 while running */
+	int exit_code;			/* -1 while running */
+	double timeout_secs;		/* 0 means none */
+	int64_t memory_mbytes;
+	char dataset_id[ID_SIZE];
+	char kvs_id[ID_SIZE];
+	char rq_id[ID_SIZE];
+	char origin[16];		/* "API", ... */
+	int64_t input_body_len;
+	int64_t pid;
+};
+
+int store_run_insert(struct store *st, const struct run *r);
+int store_run_get(struct store *st, const char *id, struct run *out);
+/* Most recent run of a task, by start time. */
+int store_run_last_of_task(struct store *st, const char *task_id,
+			   struct run *out);
+int store_run_set_running(struct store *st, const char *id, int64_t pid);
+int store_run_finish(struct store *st, const char *id, const char *status,
+		     int exit_code, int64_t finished_at, const char *message);
+int store_run_set_message(struct store *st, const char *id,
+			  const char *message, int terminal);
+/* Mark runs left READY or RUNNING by a previous process as FAILED. */
+int store_recover_runs(struct store *st, int64_t now_ms, int *count);
+void store_run_release(struct run *r);
+
+/* Datasets, key-value stores, request queues ----------------------------- */
+
+enum storage_kind { STORAGE_DATASET, STORAGE_KVS, STORAGE_QUEUE };
+
+struct storage {
+	char id[ID_SIZE];
+	char user_id[ID_SIZE];
+	char name[128];		/* empty when unnamed */
+	char actor_id[ID_SIZE];
+	char run_id[ID_SIZE];
+	int64_t created_at, modified_at, accessed_at;
+	int64_t item_count;	/* datasets only */
+};
+
+int store_storage_create(struct store *st, enum storage_kind kind,
+			 const struct storage *s);
+int store_storage_get(struct store *st, enum storage_kind kind,
+		      const char *id, struct storage *out);
+int store_storage_find(struct store *st, enum storage_kind kind,
+		       const char *user_id, const char *name,
+		       struct storage *out);
+
+/*
+ * Append count items to a dataset in one transaction. text holds the
+ * items back to back, ends[i] the offset past item i (json_items layout).
+ * *first_index gets the index of the first new item.
+ */
+int store_items_append(struct store *st, const char *dataset_id,
+		       const char *text, const size_t *ends, size_t count,
+		       int64_t *first_index);
+
+/*
+ * Items with index in [from, to), in ascending index order (desc = 0) or
+ * descending (desc = 1). The callback gets each item's stored JSON text;
+ * it returns 0 to go on and nonzero to stop. The text is valid only during
+ * the call.
+ */
+typedef int (*store_item_fn)(void *ctx, int64_t index, const char *json,
+			     size_t len);
+int store_items_read(struct store *st, const char *dataset_id, int64_t from,
+		     int64_t to, int desc, store_item_fn fn, void *ctx);
+
+struct record {
+	char *content_type;
+	char *value;		/* may hold NUL bytes */
+	size_t len;
+};
+
+int store_record_get(struct store *st, const char *kvs_id, const char *key,
+		     struct record *out);
+int store_record_put(struct store *st, const char *kvs_id, const char *key,
+		     const char *content_type, const void *value, size_t len);
+void store_record_release(struct record *r);
+
+#endif
