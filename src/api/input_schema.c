@@ -1,14 +1,14 @@
 /*
- * Input merging and input schema validation; see input_schema.h for the
+ * Input merging and input schema validation. input_schema.h has the
  * contracts. Messages name a field by its dotted path from the top level
  * of the input, e.g. 'proxy.country'.
  */
 #include "api/input_schema.h"
 
-#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Bytes of a value quoted after "got" in a message; longer ones are cut. */
+/* Maximum bytes of a value quoted after "got" in a message. */
 #define GOT_MAX 100
 
 /* A schema type name and the article that goes before it in messages. */
@@ -34,7 +34,10 @@ struct walk {
 	struct buf *err;
 };
 
-/* The member of obj named key, the last if repeated; NULL if obj is no object. */
+/*
+ * Returns the member of obj named key, the last one if repeated. Returns
+ * NULL if there is none or obj is not an object.
+ */
 static const struct json *member(const struct json *obj, const char *key,
 				 size_t key_len)
 {
@@ -54,16 +57,123 @@ static const struct json *keyword(const struct json *obj, const char *name)
 	return member(obj, name, strlen(name));
 }
 
-/* 1 if m is the first member of obj with its key. */
-static int is_first(const struct json *obj, const struct json *m)
-{
-	const struct json *o;
+/*
+ * The members of an object, or the strings of an array, sorted by key and
+ * then by position, for lookups in O(log n). An input may be a request
+ * body of several MiB, where a linear search per key would be quadratic.
+ */
+struct key_entry {
+	const char *key;
+	size_t key_len;
+	const struct json *node;
+	size_t position;
+};
 
-	for (o = obj->child; o != m; o = o->next) {
-		if (o->key_len == m->key_len && !memcmp(o->key, m->key, m->key_len))
-			return 0;
+struct key_index {
+	struct key_entry *entries;
+	size_t count;
+};
+
+static int key_compare(const char *a, size_t a_len, const char *b,
+		       size_t b_len)
+{
+	int c = memcmp(a, b, a_len < b_len ? a_len : b_len);
+
+	if (c)
+		return c;
+	return (a_len > b_len) - (a_len < b_len);
+}
+
+static int entry_compare(const void *pa, const void *pb)
+{
+	const struct key_entry *a = pa, *b = pb;
+	int c = key_compare(a->key, a->key_len, b->key, b->key_len);
+
+	if (c)
+		return c;
+	return (a->position > b->position) - (a->position < b->position);
+}
+
+/* Builds the index of node, which may be NULL or of any type. */
+static void index_build(struct key_index *idx, const struct json *node)
+{
+	const struct json *m;
+	size_t n = 0;
+
+	idx->entries = NULL;
+	idx->count = 0;
+	if (!node || (node->type != JSON_OBJECT && node->type != JSON_ARRAY))
+		return;
+	for (m = node->child; m; m = m->next)
+		n++;
+	idx->entries = xcalloc(n, sizeof(*idx->entries));
+
+	for (m = node->child; m; m = m->next) {
+		struct key_entry *e = &idx->entries[idx->count];
+
+		if (node->type == JSON_OBJECT) {
+			e->key = m->key;
+			e->key_len = m->key_len;
+		} else if (m->type == JSON_STRING) {
+			e->key = m->str;
+			e->key_len = m->len;
+		} else {
+			continue;
+		}
+		e->node = m;
+		e->position = idx->count++;
 	}
-	return 1;
+	qsort(idx->entries, idx->count, sizeof(*idx->entries), entry_compare);
+}
+
+static void index_release(struct key_index *idx)
+{
+	free(idx->entries);
+	idx->entries = NULL;
+	idx->count = 0;
+}
+
+/*
+ * Returns the place of the first entry whose key is above key, or is at
+ * least key when inclusive is set.
+ */
+static size_t index_bound(const struct key_index *idx, const char *key,
+			  size_t key_len, int inclusive)
+{
+	size_t low = 0, high = idx->count;
+
+	while (low < high) {
+		size_t mid = low + (high - low) / 2;
+		const struct key_entry *e = &idx->entries[mid];
+		int c = key_compare(e->key, e->key_len, key, key_len);
+
+		if (c < 0 || (c == 0 && !inclusive))
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return low;
+}
+
+/* Returns the last node with key in source order, or NULL. */
+static const struct json *index_find(const struct key_index *idx,
+				     const char *key, size_t key_len)
+{
+	size_t i = index_bound(idx, key, key_len, 0);
+	const struct key_entry *e;
+
+	if (i == 0)
+		return NULL;
+	e = &idx->entries[i - 1];
+	return key_compare(e->key, e->key_len, key, key_len) ? NULL : e->node;
+}
+
+/* Returns 1 if the member m comes first among those with its key. */
+static int index_is_first(const struct key_index *idx, const struct json *m)
+{
+	size_t i = index_bound(idx, m->key, m->key_len, 1);
+
+	return i < idx->count && idx->entries[i].node == m;
 }
 
 static int is_number(const struct json *node)
@@ -71,14 +181,27 @@ static int is_number(const struct json *node)
 	return node && node->type == JSON_NUMBER;
 }
 
-static void put_member(struct buf *out, int *count, const struct json *key,
+/* The objects of one merge, indexed, and the output written so far. */
+struct merge {
+	struct buf *out;
+	int count;
+	struct key_index task;
+	struct key_index override;
+	struct key_index props;
+};
+
+static void put_member(struct merge *mg, const struct json *key,
 		       const struct json *value)
 {
-	if ((*count)++)
-		buf_putc(out, ',');
-	buf_put_json_string(out, key->key, key->key_len);
-	buf_putc(out, ':');
-	json_write(out, value);
+	if (mg->count++)
+		buf_putc(mg->out, ',');
+	/* The source literal keeps the key's escapes, as json_write() does. */
+	if (key->key_raw)
+		buf_append(mg->out, key->key_raw, key->key_raw_len);
+	else
+		buf_put_json_string(mg->out, key->key, key->key_len);
+	buf_putc(mg->out, ':');
+	json_write(mg->out, value);
 }
 
 static int require_object(const struct json *node, const char *what,
@@ -91,24 +214,48 @@ static int require_object(const struct json *node, const char *what,
 	return -1;
 }
 
-/* Appends key:default for each property that neither input object sets. */
-static void put_defaults(struct buf *out, int *count, const struct json *schema,
-			 const struct json *task_input,
-			 const struct json *override)
+static void put_task_members(struct merge *mg, const struct json *task_input)
 {
-	const struct json *props = keyword(schema, "properties");
+	const struct json *m;
+
+	for (m = task_input ? task_input->child : NULL; m; m = m->next) {
+		const struct json *value;
+
+		if (!index_is_first(&mg->task, m))
+			continue;
+		value = index_find(&mg->override, m->key, m->key_len);
+		if (!value)
+			value = index_find(&mg->task, m->key, m->key_len);
+		put_member(mg, m, value);
+	}
+}
+
+static void put_override_members(struct merge *mg, const struct json *override)
+{
+	const struct json *m;
+
+	for (m = override ? override->child : NULL; m; m = m->next) {
+		if (index_is_first(&mg->override, m) &&
+		    !index_find(&mg->task, m->key, m->key_len))
+			put_member(mg, m,
+				   index_find(&mg->override, m->key, m->key_len));
+	}
+}
+
+/* Appends key:default for each property that neither input object sets. */
+static void put_defaults(struct merge *mg, const struct json *props)
+{
 	const struct json *p;
 
-	if (!props || props->type != JSON_OBJECT)
-		return;
-	for (p = props->child; p; p = p->next) {
-		const struct json *prop = member(props, p->key, p->key_len);
+	for (p = props ? props->child : NULL; p; p = p->next) {
+		const struct json *prop = index_find(&mg->props, p->key,
+						     p->key_len);
 		const struct json *def = keyword(prop, "default");
 
-		if (def && is_first(props, p) &&
-		    !member(task_input, p->key, p->key_len) &&
-		    !member(override, p->key, p->key_len))
-			put_member(out, count, p, def);
+		if (def && index_is_first(&mg->props, p) &&
+		    !index_find(&mg->task, p->key, p->key_len) &&
+		    !index_find(&mg->override, p->key, p->key_len))
+			put_member(mg, p, def);
 	}
 }
 
@@ -116,36 +263,34 @@ int input_merge(struct buf *out, const struct json *schema,
 		const struct json *task_input, const struct json *override,
 		struct buf *err)
 {
-	const struct json *m;
-	int count = 0;
+	const struct json *props = keyword(schema, "properties");
+	struct merge mg = { out, 0, { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
 
 	if (require_object(task_input, "Task input", err) ||
 	    require_object(override, "Input", err))
 		return -1;
+	if (props && props->type != JSON_OBJECT)
+		props = NULL;
 
+	index_build(&mg.task, task_input);
+	index_build(&mg.override, override);
+	index_build(&mg.props, props);
 	buf_putc(out, '{');
-	for (m = task_input ? task_input->child : NULL; m; m = m->next) {
-		const struct json *value = member(override, m->key, m->key_len);
-
-		if (!value)
-			value = member(task_input, m->key, m->key_len);
-		if (is_first(task_input, m))
-			put_member(out, &count, m, value);
-	}
-	for (m = override ? override->child : NULL; m; m = m->next) {
-		if (is_first(override, m) &&
-		    !member(task_input, m->key, m->key_len))
-			put_member(out, &count, m,
-				   member(override, m->key, m->key_len));
-	}
-	put_defaults(out, &count, schema, task_input, override);
+	put_task_members(&mg, task_input);
+	put_override_members(&mg, override);
+	put_defaults(&mg, props);
 	buf_putc(out, '}');
+
+	index_release(&mg.task);
+	index_release(&mg.override);
+	index_release(&mg.props);
 	return 0;
 }
 
 /*
- * 1 if a number is a whole number. It is judged on the text, so 1.0 and 1e2
- * count and 1.0000000000000001 does not, which a double could not tell.
+ * Returns 1 if a number is a whole number. It is judged on the text, so
+ * 1.0 and 1e2 count and 1.0000000000000001 does not, which a double could
+ * not tell.
  * The digit at index i of the mantissa (sign and point removed) is in the
  * fraction when i >= int_digits + exponent.
  */
@@ -182,7 +327,7 @@ static int number_is_integral(const struct json *num)
 	return 1;
 }
 
-/* Unicode code points in valid UTF-8: every byte but continuation bytes. */
+/* Counts the code points of valid UTF-8: all but the continuation bytes. */
 static size_t code_points(const char *s, size_t len)
 {
 	size_t i, n = 0;
@@ -194,7 +339,26 @@ static size_t code_points(const char *s, size_t len)
 	return n;
 }
 
-/* Deep equality as JSON Schema's enum uses it: 1 and 1.0 are equal. */
+static int values_equal(const struct json *a, const struct json *b);
+
+/* Compares two objects as sets of keys, each with its last value. */
+static int objects_equal(const struct json *a, const struct json *b)
+{
+	const struct json *x, *y;
+
+	for (x = a->child; x; x = x->next) {
+		y = member(b, x->key, x->key_len);
+		if (!y || !values_equal(member(a, x->key, x->key_len), y))
+			return 0;
+	}
+	for (y = b->child; y; y = y->next) {
+		if (!member(a, y->key, y->key_len))
+			return 0;
+	}
+	return 1;
+}
+
+/* Compares in depth as JSON Schema's enum does, so 1 and 1.0 are equal. */
 static int values_equal(const struct json *a, const struct json *b)
 {
 	const struct json *x, *y;
@@ -209,22 +373,15 @@ static int values_equal(const struct json *a, const struct json *b)
 	case JSON_ARRAY:
 		if (a->count != b->count)
 			return 0;
-		for (x = a->child, y = b->child; x && y; x = x->next, y = y->next) {
+		x = a->child;
+		y = b->child;
+		for (; x && y; x = x->next, y = y->next) {
 			if (!values_equal(x, y))
 				return 0;
 		}
 		return 1;
 	case JSON_OBJECT:
-		for (x = a->child; x; x = x->next) {
-			y = member(b, x->key, x->key_len);
-			if (!y || !values_equal(member(a, x->key, x->key_len), y))
-				return 0;
-		}
-		for (y = b->child; y; y = y->next) {
-			if (!member(a, y->key, y->key_len))
-				return 0;
-		}
-		return 1;
+		return objects_equal(a, b);
 	default:
 		return 1;
 	}
@@ -244,7 +401,7 @@ static void path_pop(struct walk *w, size_t len)
 		w->path.data[len] = '\0';
 }
 
-/* Starts a validation message; the caller appends the rule. */
+/* Starts a validation message. The caller appends the rule. */
 static void field_error(struct walk *w)
 {
 	buf_puts(w->err, "Input is not valid: field '");
@@ -306,7 +463,7 @@ static int type_matches(const char *name, const struct json *v)
 	}
 }
 
-/* An unknown type name is no rule; input_schema_check() reports it. */
+/* An unknown type name sets no rule, since input_schema_check() rejects it. */
 static int check_type(const struct json *prop, const struct json *v,
 		      struct walk *w)
 {
@@ -369,7 +526,8 @@ static int check_range(const struct json *prop, const struct json *v,
 	}
 
 	field_error(w);
-	buf_printf(w->err, "must be %s %.*s", rule, (int)limit->len, limit->str);
+	buf_printf(w->err, "must be %s %.*s", rule,
+		   (int)limit->len, limit->str);
 	put_got(w->err, v);
 	return -1;
 }
@@ -421,7 +579,7 @@ static int check_size(const struct json *prop, const struct json *v,
 static int validate_object(const struct json *schema,
 			   const struct json *input, struct walk *w);
 
-/* Checks one field; v is NULL when the input does not have it. */
+/* Checks one field. v is NULL when the input does not have it. */
 static int validate_field(const struct json *prop, const struct json *v,
 			  int required, struct walk *w)
 {
@@ -443,17 +601,52 @@ static int validate_field(const struct json *prop, const struct json *v,
 	return 0;
 }
 
-/* 1 if list, an array or NULL, contains the string key. */
-static int in_list(const struct json *list, const char *key, size_t key_len)
-{
-	const struct json *s;
+/* The indexed parts of one level of validation. */
+struct level {
+	struct key_index props;
+	struct key_index required;
+	struct key_index input;
+};
 
-	for (s = list ? list->child : NULL; s; s = s->next) {
-		if (s->type == JSON_STRING && s->len == key_len &&
-		    !memcmp(s->str, key, key_len))
-			return 1;
+/* Checks each property of schema, in order, against its field in input. */
+static int validate_properties(const struct json *props, struct level *lv,
+			       struct walk *w)
+{
+	const struct json *p;
+	size_t saved = w->path.len;
+	int rc = 0;
+
+	for (p = props->child; p && !rc; p = p->next) {
+		if (!index_is_first(&lv->props, p))
+			continue;
+		path_push(w, p->key, p->key_len);
+		rc = validate_field(index_find(&lv->props, p->key, p->key_len),
+				    index_find(&lv->input, p->key, p->key_len),
+				    !!index_find(&lv->required, p->key,
+						 p->key_len), w);
+		path_pop(w, saved);
 	}
-	return 0;
+	return rc;
+}
+
+/* Checks that input has the required names that have no property. */
+static int validate_required(const struct json *required, struct level *lv,
+			     struct walk *w)
+{
+	const struct json *r;
+	size_t saved = w->path.len;
+	int rc = 0;
+
+	for (r = required ? required->child : NULL; r && !rc; r = r->next) {
+		if (r->type != JSON_STRING ||
+		    index_find(&lv->props, r->str, r->len))
+			continue;
+		path_push(w, r->str, r->len);
+		rc = validate_field(NULL, index_find(&lv->input, r->str, r->len),
+				    1, w);
+		path_pop(w, saved);
+	}
+	return rc;
 }
 
 /*
@@ -466,32 +659,24 @@ static int validate_object(const struct json *schema,
 {
 	const struct json *props = keyword(schema, "properties");
 	const struct json *required = keyword(schema, "required");
-	const struct json *p, *r;
-	size_t saved = w->path.len;
-	int rc = 0;
+	struct level lv;
+	int rc;
 
 	if (!props || props->type != JSON_OBJECT)
 		return 0;
 	if (required && required->type != JSON_ARRAY)
 		required = NULL;	/* input_schema_check() reports it */
 
-	for (p = props->child; p && !rc; p = p->next) {
-		if (!is_first(props, p))
-			continue;
-		path_push(w, p->key, p->key_len);
-		rc = validate_field(member(props, p->key, p->key_len),
-				    member(input, p->key, p->key_len),
-				    in_list(required, p->key, p->key_len), w);
-		path_pop(w, saved);
-	}
+	index_build(&lv.props, props);
+	index_build(&lv.required, required);
+	index_build(&lv.input, input);
+	rc = validate_properties(props, &lv, w);
+	if (!rc)
+		rc = validate_required(required, &lv, w);
 
-	for (r = required ? required->child : NULL; r && !rc; r = r->next) {
-		if (r->type != JSON_STRING || member(props, r->str, r->len))
-			continue;
-		path_push(w, r->str, r->len);
-		rc = validate_field(NULL, member(input, r->str, r->len), 1, w);
-		path_pop(w, saved);
-	}
+	index_release(&lv.props);
+	index_release(&lv.required);
+	index_release(&lv.input);
 	return rc;
 }
 
@@ -553,7 +738,8 @@ static int check_type_name(const struct json *type, struct walk *w)
 	schema_error(w);
 	buf_puts(w->err, "'type' must be one of ");
 	for (i = 0; i < TYPE_COUNT; i++)
-		buf_printf(w->err, "%s\"%s\"", i ? ", " : "", type_names[i].name);
+		buf_printf(w->err, "%s\"%s\"", i ? ", " : "",
+			   type_names[i].name);
 	put_got(w->err, type);
 	return -1;
 }

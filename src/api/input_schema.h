@@ -10,12 +10,12 @@
 #include "util/json.h"
 
 /*
- * Appends the run's input object to out as compact JSON. It holds the
- * members of task_input in their order, each replaced by the override's
- * value when override has that key (a shallow merge), then the override's
- * other members in their order, then key:default for each schema property
- * with a "default" that neither sets. A key repeated in one object is
- * written once, at its first position, with its last value. Numbers and
+ * Appends the run's input object to out as compact JSON. It starts with
+ * the members of task_input in their order, and override replaces the
+ * value of each key it has (a shallow merge). The override's other members
+ * follow in their order. Last comes key:default for each schema property
+ * with a "default" that neither object sets. A key repeated in one object
+ * is written once, at its first position, with its last value. Numbers and
  * strings are written as in their source.
  *
  * Any of the three may be NULL. Returns -1 without touching out when
@@ -34,19 +34,20 @@ int input_merge(struct buf *out, const struct json *schema,
  *
  * Rules per property: type, enum, minimum, maximum, minLength and maxLength
  * (in Unicode code points), minItems, maxItems, and nested "properties" and
- * "required". A null value counts as not set. A NULL input is taken as {}.
- * Other keywords are ignored.
+ * "required". A null value counts as not set. A NULL input is taken as {},
+ * and an input that is not an object is invalid. Other keywords, such as
+ * title, editor or prefill, are ignored.
  */
 int input_schema_validate(const struct json *schema, const struct json *input,
 			  struct buf *err);
 
 /*
- * Checks an actor's input schema at build time. Returns -1 and appends a
- * message to err when the schema is not an object, its "type" is present
- * and is not "object", "properties" is missing or not an object, a property
- * (nested ones too) is not an object or has a "type" other than string,
- * integer, number, boolean, array or object, or a "required" is not an
- * array of strings.
+ * Checks an actor's input schema at build time. Returns 0 if it is usable.
+ * Returns -1 and appends a message to err when the schema is not an object
+ * or "properties" is missing or not an object. Also when a "type" at top
+ * level is not "object", and when a property, nested ones too, is not an
+ * object, or its "type" is not string, integer, number, boolean, array or
+ * object. Also when a "required" is not an array of strings.
  */
 int input_schema_check(const struct json *schema, struct buf *err);
 

@@ -1,7 +1,7 @@
 /*
- * Dockerfile reading for the run command; see dockerfile.h for the
- * contract. Only FROM, CMD, ENTRYPOINT, SHELL and the escape directive
- * matter here. Every other instruction is skipped without being checked.
+ * Dockerfile reading for the run command. dockerfile.h has the contract.
+ * Only FROM, CMD, ENTRYPOINT, SHELL and the escape directive matter here.
+ * Every other instruction is skipped without being checked.
  */
 #include "runner/dockerfile.h"
 
@@ -13,7 +13,7 @@
 
 #include "util/json.h"
 
-/* A slice of the Dockerfile text; not NUL-terminated. */
+/* A slice of the Dockerfile text, not NUL-terminated. */
 struct span {
 	const char *s;
 	size_t n;
@@ -27,7 +27,7 @@ struct span {
 struct stage {
 	char *name;		/* from "FROM image AS name", or NULL */
 	char **shell;		/* from SHELL; NULL means /bin/sh -c */
-	char **cmd;		/* a shell form is already wrapped in the shell */
+	char **cmd;		/* a shell form comes wrapped in the shell */
 	char **entrypoint;	/* likewise */
 	int entrypoint_is_shell;
 	int cmd_set_here;	/* CMD appeared in this stage, not inherited */
@@ -79,15 +79,18 @@ static void argv_push(char ***argv, const char *s, size_t len)
 	(*argv)[n + 1] = NULL;
 }
 
+/* Appends copies of the strings of src, which may be NULL, to *argv. */
 static void argv_push_all(char ***argv, char *const *src)
 {
-	size_t i;
+	size_t n = argv_count(*argv), extra = argv_count(src), i;
 
-	for (i = 0; src && src[i]; i++)
-		argv_push(argv, src[i], strlen(src[i]));
+	*argv = xrealloc(*argv, (n + extra + 1) * sizeof(**argv));
+	for (i = 0; i < extra; i++)
+		(*argv)[n + i] = xstrdup(src[i]);
+	(*argv)[n + extra] = NULL;
 }
 
-/* An argv with no elements, which is what `CMD []` sets. */
+/* Returns a new argv with no elements. */
 static char **argv_empty(void)
 {
 	return xcalloc(1, sizeof(char *));
@@ -135,7 +138,7 @@ static struct span next_word(struct span *rest)
 	return word;
 }
 
-/* 1 if sp equals word, ignoring ASCII case. */
+/* Returns 1 if sp equals word, ignoring ASCII case. */
 static int span_is(struct span sp, const char *word)
 {
 	return sp.n == strlen(word) && !strncasecmp(sp.s, word, sp.n);
@@ -144,7 +147,7 @@ static int span_is(struct span sp, const char *word)
 static int fail(struct parser *ps, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Appends "Dockerfile line N: " and the message to err; returns -1. */
+/* Appends "Dockerfile line N: " and the message to err. Returns -1. */
 static int fail(struct parser *ps, const char *fmt, ...)
 {
 	va_list ap;
@@ -156,7 +159,7 @@ static int fail(struct parser *ps, const char *fmt, ...)
 	return -1;
 }
 
-/* Reads the next physical line without its line ending; 0 at the end. */
+/* Reads the next physical line, without its line ending; 0 at the end. */
 static int read_line(struct reader *rd, struct span *line)
 {
 	const char *nl;
@@ -173,7 +176,7 @@ static int read_line(struct reader *rd, struct span *line)
 	return 1;
 }
 
-/* 1 for an empty or all-blank line, or a comment after optional blanks. */
+/* Returns 1 for a blank line, or a comment after optional blanks. */
 static int is_blank_or_comment(struct span line)
 {
 	line = trim(line);
@@ -182,7 +185,7 @@ static int is_blank_or_comment(struct span line)
 
 /*
  * Removes a trailing escape character, and any blanks after it, from the
- * line. Returns 1 if there was one: the instruction goes on.
+ * line. Returns 1 if there was one, which means the instruction goes on.
  */
 static int strip_continuation(struct span *line, char escape)
 {
@@ -229,7 +232,7 @@ static int next_instruction(struct reader *rd, struct buf *out,
 	}
 }
 
-/* Splits "# key = value" into its parts; 0 if line is no directive. */
+/* Splits "# key = value" into its parts. Returns 0 for other lines. */
 static int parse_directive(struct span line, struct span *key,
 			   struct span *value)
 {
@@ -255,7 +258,7 @@ static int parse_directive(struct span line, struct span *key,
 /*
  * Applies the parser directives, the "# key=value" lines at the top of the
  * file, of which only escape matters here. They end at the first line that
- * is not one; the instruction reader later skips them as comments.
+ * is not one. The instruction reader later skips them as comments.
  */
 static int read_directives(struct parser *ps)
 {
@@ -343,6 +346,7 @@ static int parse_exec(struct parser *ps, const char *instr, struct span args,
 	struct json_error jerr;
 	struct json_doc *doc;
 	const struct json *root, *item;
+	size_t n = 0;
 	int rc = -1;
 
 	*argv = NULL;
@@ -356,18 +360,22 @@ static int parse_exec(struct parser *ps, const char *instr, struct span args,
 		fail(ps, "%s exec form is not a JSON array of strings", instr);
 		goto out;
 	}
-	*argv = argv_empty();
-	for (item = root->child; item; item = item->next) {
+	for (item = root->child; item; item = item->next)
+		n++;
+	*argv = xcalloc(n + 1, sizeof(**argv));
+
+	for (item = root->child, n = 0; item; item = item->next, n++) {
 		if (item->type != JSON_STRING) {
 			fail(ps, "%s exec form is not a JSON array of strings",
 			     instr);
 			goto out;
 		}
 		if (memchr(item->str, '\0', item->len)) {
-			fail(ps, "%s exec form contains a NUL character", instr);
+			fail(ps, "%s exec form contains a NUL character",
+			     instr);
 			goto out;
 		}
-		argv_push(argv, item->str, item->len);
+		(*argv)[n] = xstrndup(item->str, item->len);
 	}
 	rc = 0;
 
@@ -440,7 +448,7 @@ static int do_entrypoint(struct parser *ps, struct span args)
 	st->entrypoint = argv;
 	st->entrypoint_is_shell = is_shell;
 
-	/* Docker drops a CMD inherited from the base when ENTRYPOINT changes. */
+	/* Docker drops a CMD inherited from the base on a new ENTRYPOINT. */
 	if (!st->cmd_set_here) {
 		argv_free(st->cmd);
 		st->cmd = NULL;
@@ -490,7 +498,7 @@ static char **stage_command(const struct stage *st)
 	if (st->entrypoint) {
 		argv_push_all(&argv, st->entrypoint);
 		if (st->entrypoint_is_shell)
-			return argv;	/* a shell-form ENTRYPOINT ignores CMD */
+			return argv;	/* a shell form ignores CMD */
 	}
 	argv_push_all(&argv, st->cmd);
 	return argv;
@@ -499,7 +507,7 @@ static char **stage_command(const struct stage *st)
 /*
  * Instructions before the first FROM go to an unnamed stage. Docker allows
  * only ARG there, but reading them costs nothing and keeps a file that
- * holds just a CMD usable.
+ * contains just a CMD usable.
  */
 static void parser_init(struct parser *ps, const char *text, size_t len,
 			struct buf *err)

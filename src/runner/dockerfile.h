@@ -11,7 +11,7 @@
 #include "util/buf.h"
 
 /*
- * Find the command of the final build stage in the len bytes of text.
+ * Finds the command of the final build stage in the len bytes of text.
  *
  * Returns 0 and stores in *argv_out a NULL-terminated argv with at least
  * one element, which the caller frees with argv_free().
@@ -27,7 +27,7 @@
 int dockerfile_command(const char *text, size_t len, char ***argv_out,
 		       struct buf *err);
 
-/* Frees a NULL-terminated argv and its strings; NULL is allowed. */
+/* Frees a NULL-terminated argv and its strings. argv may be NULL. */
 void argv_free(char **argv);
 
 #endif

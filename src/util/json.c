@@ -47,7 +47,7 @@ static struct arena_chunk *arena_new_chunk(size_t cap)
 	return chunk;
 }
 
-/* Return size bytes aligned to align (a power of two); never NULL. */
+/* Allocate size bytes aligned to align, a power of two. Never NULL. */
 static void *arena_alloc(struct arena *a, size_t size, size_t align)
 {
 	struct arena_chunk *chunk = a->head;
@@ -96,7 +96,7 @@ static void arena_release(struct arena *a)
 
 /*
  * Scanner shared by json_parse() and json_items_parse(). Every function
- * returns 0 on success or -1 after filling lx->err; positions are byte
+ * returns 0 on success or -1 after filling lx->err. Positions are byte
  * pointers into the source, and an error offset is counted from lx->src.
  */
 struct lexer {
@@ -109,11 +109,11 @@ struct lexer {
 struct token {
 	enum json_type type;
 	const char *start;
-	const char *end;	/* past the token; ARRAY and OBJECT: start */
+	const char *end;	/* past the token, or start for ARRAY and OBJECT */
 	int escaped;		/* STRING: the literal has a backslash escape */
 };
 
-/* Byte classes inside a string literal; the lead classes index utf8_leads. */
+/* Byte classes inside a string literal. CC_LEAD* classes index utf8_leads. */
 enum char_class {
 	CC_PLAIN,		/* printable ASCII other than '"' and '\\' */
 	CC_QUOTE,
@@ -264,7 +264,10 @@ static inline int hex_digit(unsigned char c)
 	return -1;
 }
 
-/* Value of the 4 hex digits at p; -1 if one is not hex, -2 if input ends. */
+/*
+ * Return the 4 hex digits at p as a number, -1 if one is not a hex digit,
+ * or -2 if the input ends first.
+ */
 static long hex4(const unsigned char *p, const unsigned char *end)
 {
 	long value = 0;
@@ -284,7 +287,7 @@ static long hex4(const unsigned char *p, const unsigned char *end)
 /*
  * Validate the escape sequence at *pp (a backslash) and move *pp past it.
  * A \u escape for a high surrogate must be followed by one for a low
- * surrogate; either half alone is an error.
+ * surrogate, and either half alone is an error.
  */
 static int scan_escape(struct lexer *lx, const unsigned char *string_start,
 		       const unsigned char **pp)
@@ -351,7 +354,8 @@ static int scan_escape(struct lexer *lx, const unsigned char *string_start,
 
 /*
  * Validate the string literal at lx->p (a '"') and move past its closing
- * quote. The plain-ASCII run is the hot loop: one table lookup per byte.
+ * quote. An unterminated string is reported at its opening quote. The
+ * plain-ASCII run is the hot loop, with one table lookup per byte.
  */
 static int scan_string(struct lexer *lx, int *escaped)
 {
@@ -448,7 +452,7 @@ static int scan_number(struct lexer *lx)
 	return 0;
 }
 
-/* Match the literal word (true, false, null); expected is its quoted form. */
+/* Match the literal word (true, false or null). expected quotes it. */
 static int scan_literal(struct lexer *lx, const char *word, size_t len,
 			const char *expected)
 {
@@ -462,9 +466,9 @@ static int scan_literal(struct lexer *lx, const char *word, size_t len,
 }
 
 /*
- * Skip whitespace and read one token. Scalars are scanned whole; for '['
- * and '{' only the type is set and lx->p stays on the bracket, which
- * container_open() consumes.
+ * Skip whitespace and read one token. Scalars are scanned whole. For '['
+ * and '{' only the type is set, and lx->p stays on the bracket for
+ * container_open() to consume.
  */
 static int next_token(struct lexer *lx, struct token *tok)
 {
@@ -585,7 +589,7 @@ static int lexer_finish(struct lexer *lx)
 	return 0;
 }
 
-/* Fail if the input holds nothing but whitespace. */
+/* Fail if the input is empty or contains only whitespace. */
 static int lexer_require_value(struct lexer *lx)
 {
 	if (skip_ws(lx->p, lx->end) == lx->end)
@@ -733,7 +737,7 @@ static struct json *parse_container(struct parser *ps, struct json *node,
 	return rc < 0 ? NULL : node;
 }
 
-/* Parse the value after optional whitespace; depth is that of its parent. */
+/* Parse the value after optional whitespace. depth is the parent's level. */
 static struct json *parse_value(struct parser *ps, unsigned depth)
 {
 	struct token tok;
@@ -875,8 +879,9 @@ int json_number_is_integer(const struct json *node)
 }
 
 /*
- * NOTE: strtod() follows LC_NUMERIC, so this assumes the process keeps
- * the "C" locale (actord never calls setlocale()).
+ * NOTE: strtod() follows LC_NUMERIC, so this is correct only while the
+ * process keeps the "C" locale, that is, as long as nothing calls
+ * setlocale() with LC_NUMERIC or LC_ALL.
  */
 double json_number_value(const struct json *node)
 {
@@ -1023,13 +1028,49 @@ static void items_push(struct json_items *items, const char *out)
 	items->ends[items->count++] = items->text.len;
 }
 
+/* The body of json_items_parse(), writing through cp->out. */
+static int items_scan(struct json_items *items, struct compactor *cp)
+{
+	struct token tok;
+	size_t item;
+	int rc;
+
+	if (next_token(&cp->lx, &tok))
+		return -1;
+	if (tok.type == JSON_OBJECT) {
+		if (compact_container(cp, JSON_OBJECT, 1))
+			return -1;
+		items_push(items, cp->out);
+		return lexer_finish(&cp->lx);
+	}
+	if (tok.type != JSON_ARRAY)
+		return lex_fail(&cp->lx, tok.start,
+				"expected a JSON object or an array of objects, got %s",
+				type_phrase(tok.type));
+
+	rc = container_open(&cp->lx, ']', 1);
+	for (item = 0; rc == 0; item++) {
+		if (next_token(&cp->lx, &tok))
+			return -1;
+		if (tok.type != JSON_OBJECT)
+			return lex_fail(&cp->lx, tok.start,
+					"item at index %zu is %s, expected an object",
+					item, type_phrase(tok.type));
+		if (compact_container(cp, JSON_OBJECT, 2))
+			return -1;
+		items_push(items, cp->out);
+		rc = container_next(&cp->lx, ']');
+	}
+	if (rc < 0)
+		return -1;
+	return lexer_finish(&cp->lx);
+}
+
 int json_items_parse(struct json_items *items, const char *src, size_t len,
 		     struct json_error *err)
 {
 	struct json_error ignored;
 	struct compactor cp;
-	struct token tok;
-	size_t item;
 	int rc;
 
 	lexer_init(&cp.lx, src, len, err ? err : &ignored);
@@ -1038,35 +1079,11 @@ int json_items_parse(struct json_items *items, const char *src, size_t len,
 	buf_grow(&items->text, len);
 	cp.out = items->text.data + items->text.len;
 
-	if (next_token(&cp.lx, &tok))
-		return -1;
-	if (tok.type == JSON_OBJECT) {
-		if (compact_container(&cp, JSON_OBJECT, 1))
-			return -1;
-		items_push(items, cp.out);
-		return lexer_finish(&cp.lx);
-	}
-	if (tok.type != JSON_ARRAY)
-		return lex_fail(&cp.lx, tok.start,
-				"expected a JSON object or an array of objects, got %s",
-				type_phrase(tok.type));
+	rc = items_scan(items, &cp);
 
-	rc = container_open(&cp.lx, ']', 1);
-	for (item = 0; rc == 0; item++) {
-		if (next_token(&cp.lx, &tok))
-			return -1;
-		if (tok.type != JSON_OBJECT)
-			return lex_fail(&cp.lx, tok.start,
-					"item at index %zu is %s, expected an object",
-					item, type_phrase(tok.type));
-		if (compact_container(&cp, JSON_OBJECT, 2))
-			return -1;
-		items_push(items, cp.out);
-		rc = container_next(&cp.lx, ']');
-	}
-	if (rc < 0)
-		return -1;
-	return lexer_finish(&cp.lx);
+	/* Drop the unfinished object an error leaves past the last item. */
+	items->text.data[items->text.len] = '\0';
+	return rc;
 }
 
 void json_items_release(struct json_items *items)

@@ -41,8 +41,8 @@ enum json_type {
  * ARRAY, OBJECT: child is the first member, count the number of members,
  *         members are linked through next, in source order.
  * Members of an OBJECT have key/key_len set (decoded, NUL-terminated) and
- * key_raw/key_raw_len (the source literal with its quotes, so json_write()
- * keeps the key's escapes too); duplicate keys are kept as they appear.
+ * key_raw/key_raw_len, the source literal with its quotes, so json_write()
+ * keeps the key's escapes too. Duplicate keys are kept as they appear.
  */
 struct json {
 	enum json_type type;

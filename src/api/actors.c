@@ -1,0 +1,276 @@
+/*
+ * Actors and their builds: /v2/acts (also /v2/actors) and
+ * /v2/actor-builds. An actor is stored as its API object; building is in
+ * runner/build.c.
+ */
+#include "api/handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner/build.h"
+#include "runner/runner.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+static const char *const actor_fields[] = {
+	"name", "title", "description", "versions", "defaultRunOptions",
+	"isPublic", "seoTitle", "seoDescription", "categories", "exampleRunInput",
+	"restartOnError", NULL,
+};
+static const char *const actor_fixed[] = {
+	"id", "userId", "username", "modifiedAt", NULL,
+};
+
+/* Versions: an array of objects, each with a "MAJOR.MINOR" versionNumber
+ * and, for SOURCE_FILES, an array of sourceFiles objects with a name. */
+static int check_versions(struct req *r, const struct json *versions)
+{
+	const struct json *v;
+
+	if (!versions)
+		return 0;
+	if (versions->type != JSON_ARRAY)
+		goto bad;
+	for (v = versions->child; v; v = v->next) {
+		const struct json *num = json_get(v, "versionNumber");
+		const struct json *files = json_get(v, "sourceFiles");
+		unsigned major, minor;
+		char tail;
+
+		if (v->type != JSON_OBJECT || !num || num->type != JSON_STRING ||
+		    sscanf(num->str, "%u.%u%c", &major, &minor, &tail) != 2)
+			goto bad;
+		if (files && files->type != JSON_ARRAY)
+			goto bad;
+	}
+	return 0;
+bad:
+	resp_error(r, 400, "invalid-input", "Field 'versions' must be an array"
+		   " of objects with versionNumber \"MAJOR.MINOR\" and"
+		   " sourceFiles as an array of {name, format, content}.");
+	return -1;
+}
+
+static void fixed_fields(struct buf *extra, const char *id, const struct req *r,
+			 int with_created)
+{
+	char now[TIME_ISO_LEN];
+
+	time_format_iso(time_now_ms(), now);
+	buf_printf(extra, "\"id\":\"%s\",\"userId\":\"%s\",\"username\":",
+		   id, r->user.id);
+	buf_put_json_cstr(extra, r->user.username);
+	buf_printf(extra, ",\"modifiedAt\":\"%s\"", now);
+	if (with_created)
+		buf_printf(extra, ",\"createdAt\":\"%s\",\"stats\":{\"totalRuns\""
+			   ":0},\"isPublic\":false", now);
+}
+
+/* Store the doc built from base and body; makes the response. */
+static void save_actor(struct req *r, const struct json *base,
+		       const struct json *body, const char *id, unsigned status)
+{
+	struct buf extra = BUF_INIT;
+	struct buf doc = BUF_INIT;
+	struct store_doc d;
+	int rc;
+
+	fixed_fields(&extra, id, r, base == NULL);
+	if (!base && !json_get(body, "defaultRunOptions"))
+		buf_puts(&extra, ",\"defaultRunOptions\":{\"build\":\"latest\","
+			 "\"timeoutSecs\":3600,\"memoryMbytes\":1024}");
+	api_merge_object(&doc, base, body, actor_fields, actor_fixed, extra.data);
+	memset(&d, 0, sizeof(d));
+	snprintf(d.id, sizeof(d.id), "%s", id);
+	snprintf(d.user_id, sizeof(d.user_id), "%s", r->user.id);
+	d.name = (char *)json_get(body, "name") ?
+		 (char *)json_get(body, "name")->str :
+		 (char *)json_get(base, "name")->str;
+	d.doc = doc.data;
+	rc = store_doc_put(r->store, STORE_ACTOR, &d);
+	if (rc == STORE_CONFLICT)
+		resp_error(r, 409, "actor-name-not-unique", "You already have"
+			   " an actor named '%s'.", d.name);
+	else if (rc)
+		resp_internal(r);
+	else
+		resp_data(r, status, doc.data, doc.len);
+	buf_release(&extra);
+	buf_release(&doc);
+}
+
+void api_create_actor(struct req *r)
+{
+	struct json_doc *body;
+	char id[ID_SIZE];
+
+	if (api_body_object(r, 0, &body))
+		return;
+	if (api_check_name(r, json_get(json_root(body), "name")) ||
+	    check_versions(r, json_get(json_root(body), "versions")))
+		goto out;
+	id_new(id);
+	save_actor(r, NULL, json_root(body), id, 201);
+out:
+	json_doc_free(body);
+}
+
+/* Parse a stored document; NULL with a 500 made if it is corrupt. */
+static struct json_doc *parse_doc(struct req *r, const struct store_doc *d)
+{
+	struct json_error err;
+	struct json_doc *doc = json_parse(d->doc, d->doc_len, &err);
+
+	if (!doc) {
+		log_error("api", "stored document of %s is not valid JSON: %s",
+			  d->id, err.message);
+		resp_internal(r);
+	}
+	return doc;
+}
+
+void api_get_actor(struct req *r)
+{
+	struct store_doc d;
+
+	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d))
+		return;
+	resp_data(r, 200, d.doc, d.doc_len);
+	store_doc_release(&d);
+}
+
+void api_update_actor(struct req *r)
+{
+	struct json_doc *body = NULL, *base = NULL;
+	struct store_doc d;
+
+	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d))
+		return;
+	if (api_body_object(r, 0, &body))
+		goto out;
+	if ((json_get(json_root(body), "name") &&
+	     api_check_name(r, json_get(json_root(body), "name"))) ||
+	    check_versions(r, json_get(json_root(body), "versions")))
+		goto out;
+	base = parse_doc(r, &d);
+	if (base)
+		save_actor(r, json_root(base), json_root(body), d.id, 200);
+out:
+	json_doc_free(base);
+	json_doc_free(body);
+	store_doc_release(&d);
+}
+
+void api_delete_actor(struct req *r)
+{
+	struct store_doc d;
+
+	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d))
+		return;
+	if (store_doc_delete(r->store, STORE_ACTOR, d.id))
+		resp_internal(r);
+	else
+		resp_empty(r, 204);
+	store_doc_release(&d);
+}
+
+static void list_docs(struct req *r, enum store_kind kind)
+{
+	struct list_page l;
+
+	if (api_list_begin(r, &l))
+		return;
+	if (store_doc_list(r->store, kind, r->user.id, l.offset, l.limit,
+			   l.desc, &l.items, &l.total, &l.count))
+		resp_internal(r);
+	else
+		api_list_respond(r, &l);
+	api_list_release(&l);
+}
+
+void api_list_actors(struct req *r)
+{
+	list_docs(r, STORE_ACTOR);
+}
+
+void api_list_tasks(struct req *r)
+{
+	list_docs(r, STORE_TASK);
+}
+
+void api_build_actor(struct req *r)
+{
+	struct build_request breq;
+	struct json_doc *actor = NULL;
+	struct buf err = BUF_INIT;
+	struct store_doc d;
+	struct build b;
+	const char *tag = req_query(r, "tag");
+
+	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d))
+		return;
+	actor = parse_doc(r, &d);
+	if (!actor)
+		goto out;
+	breq.actor = json_root(actor);
+	breq.actor_id = d.id;
+	breq.user_id = d.user_id;
+	breq.version = req_query(r, "version");
+	breq.tag = tag && *tag ? tag : "latest";
+	if (build_actor(r->store, &breq, &b, &err)) {
+		if (err.len)
+			resp_error(r, 400, "invalid-input", "%s", err.data);
+		else
+			resp_internal(r);
+		goto out;
+	}
+	resp_data(r, 201, b.doc, strlen(b.doc));
+	store_build_release(&b);
+out:
+	json_doc_free(actor);
+	buf_release(&err);
+	store_doc_release(&d);
+}
+
+void api_list_builds(struct req *r)
+{
+	struct list_page l;
+	struct store_doc d;
+
+	if (api_list_begin(r, &l))
+		return;
+	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d)) {
+		api_list_release(&l);
+		return;
+	}
+	if (store_build_list(r->store, d.id, l.offset, l.limit, l.desc,
+			     &l.items, &l.total, &l.count))
+		resp_internal(r);
+	else
+		api_list_respond(r, &l);
+	api_list_release(&l);
+	store_doc_release(&d);
+}
+
+void api_get_build(struct req *r)
+{
+	struct build b;
+	int rc = store_build_get(r->store, r->params[0], &b);
+
+	if (rc) {
+		if (rc < 0)
+			resp_internal(r);
+		else
+			api_not_found(r, "Build", r->params[0]);
+		return;
+	}
+	if (strcmp(b.user_id, r->user.id))
+		resp_error(r, 403, "permission-denied", "You do not have"
+			   " permission to access the build '%s'.", b.id);
+	else
+		resp_data(r, 200, b.doc, strlen(b.doc));
+	store_build_release(&b);
+}

@@ -1,0 +1,51 @@
+/*
+ * Every route handler, by resource. routes.c maps paths to them; each
+ * takes the request with r->params filled from the path and makes the
+ * response (or suspends the request; see sync.c).
+ */
+#ifndef ACTORD_API_HANDLERS_H
+#define ACTORD_API_HANDLERS_H
+
+#include "api/api.h"
+#include "api/storages.h"
+
+void api_get_me(struct req *r);
+
+void api_list_actors(struct req *r);
+void api_create_actor(struct req *r);
+void api_get_actor(struct req *r);
+void api_update_actor(struct req *r);
+void api_delete_actor(struct req *r);
+void api_build_actor(struct req *r);
+void api_list_builds(struct req *r);
+void api_get_build(struct req *r);
+
+void api_list_tasks(struct req *r);
+void api_create_task(struct req *r);
+void api_get_task(struct req *r);
+void api_update_task(struct req *r);
+void api_delete_task(struct req *r);
+void api_get_task_input(struct req *r);
+void api_update_task_input(struct req *r);
+
+void api_get_run(struct req *r);
+void api_update_run(struct req *r);
+void api_get_log(struct req *r);
+void api_get_last_run(struct req *r);
+void api_get_last_run_items(struct req *r);
+
+void api_run_task_sync_items(struct req *r);
+
+/* 1 if mb is a valid memory size: a power of 2 from 128 to 32768. */
+int api_valid_memory(double mb);
+/* Load the task r->params[0] names and parse its document (caller frees
+ * both); -1 with a response made. */
+int api_load_task(struct req *r, struct store_doc *d, struct json_doc **doc);
+
+/* 1 for SUCCEEDED, FAILED, TIMED-OUT and ABORTED. */
+int api_run_is_terminal(const char *status);
+
+/* The run object as the API returns it. */
+void run_to_json(struct buf *b, const struct run *run);
+
+#endif

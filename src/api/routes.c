@@ -1,0 +1,53 @@
+/*
+ * The route table: every path the API serves, its methods and handler.
+ * "/v2/actors/..." reaches the "/v2/acts/..." entries (server.c rewrites
+ * the legacy and the current prefix to one).
+ */
+#include "api/handlers.h"
+
+#define GET METHOD_GET
+#define POST METHOD_POST
+#define PUT METHOD_PUT
+#define DELETE METHOD_DELETE
+
+const struct route api_routes[] = {
+	{ "/v2/users/me", GET, api_get_me, 0 },
+
+	{ "/v2/acts", GET, api_list_actors, 0 },
+	{ "/v2/acts", POST, api_create_actor, 0 },
+	{ "/v2/acts/:", GET, api_get_actor, 0 },
+	{ "/v2/acts/:", PUT, api_update_actor, 0 },
+	{ "/v2/acts/:", DELETE, api_delete_actor, 0 },
+	{ "/v2/acts/:/builds", GET, api_list_builds, 0 },
+	{ "/v2/acts/:/builds", POST, api_build_actor, 0 },
+	{ "/v2/actor-builds/:", GET, api_get_build, 0 },
+	{ "/v2/actor-builds/:/log", GET, api_get_log, ROUTE_PUBLIC },
+
+	{ "/v2/actor-tasks", GET, api_list_tasks, 0 },
+	{ "/v2/actor-tasks", POST, api_create_task, 0 },
+	{ "/v2/actor-tasks/:", GET, api_get_task, 0 },
+	{ "/v2/actor-tasks/:", PUT, api_update_task, 0 },
+	{ "/v2/actor-tasks/:", DELETE, api_delete_task, 0 },
+	{ "/v2/actor-tasks/:/input", GET, api_get_task_input, 0 },
+	{ "/v2/actor-tasks/:/input", PUT, api_update_task_input, 0 },
+	{ "/v2/actor-tasks/:/run-sync-get-dataset-items", GET | POST,
+	  api_run_task_sync_items, 0 },
+	{ "/v2/actor-tasks/:/runs/last", GET, api_get_last_run, 0 },
+	{ "/v2/actor-tasks/:/runs/last/dataset/items", GET,
+	  api_get_last_run_items, 0 },
+
+	{ "/v2/actor-runs/:", GET, api_get_run, ROUTE_PUBLIC },
+	{ "/v2/actor-runs/:", PUT, api_update_run, 0 },
+	{ "/v2/actor-runs/:/log", GET, api_get_log, ROUTE_PUBLIC },
+	{ "/v2/logs/:", GET, api_get_log, ROUTE_PUBLIC },
+
+	{ "/v2/datasets/:", GET, api_get_dataset, 0 },
+	{ "/v2/datasets/:/items", GET, api_get_items, 0 },
+	{ "/v2/datasets/:/items", POST, api_push_items, 0 },
+	{ "/v2/key-value-stores/:", GET, api_get_kvs, 0 },
+	{ "/v2/key-value-stores/:/records/:", GET, api_get_record, 0 },
+	{ "/v2/key-value-stores/:/records/:", PUT | POST, api_put_record, 0 },
+	{ "/v2/request-queues/:", GET, api_get_queue, 0 },
+};
+
+const size_t api_route_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -1,0 +1,212 @@
+/*
+ * Runs: the run object, its status message, its log, and the runs/last
+ * aliases of a task. Runs are started in sync.c and by the runner.
+ */
+#include "api/handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export/items.h"
+#include "runner/runner.h"
+#include "util/fs.h"
+#include "util/timeutil.h"
+
+int api_run_is_terminal(const char *status)
+{
+	return !strcmp(status, "SUCCEEDED") || !strcmp(status, "FAILED") ||
+	       !strcmp(status, "TIMED-OUT") || !strcmp(status, "ABORTED");
+}
+
+static void put_stats(struct buf *b, const struct run *run)
+{
+	int64_t end = run->finished_at ? run->finished_at : time_now_ms();
+	int64_t millis = end - run->started_at;
+
+	buf_printf(b, ",\"stats\":{\"inputBodyLen\":%lld,\"restartCount\":0,"
+		   "\"resurrectCount\":0,\"durationMillis\":%lld,"
+		   "\"runTimeSecs\":%.3f,\"computeUnits\":0}",
+		   (long long)run->input_body_len, (long long)millis,
+		   (double)millis / 1000.0);
+}
+
+void run_to_json(struct buf *b, const struct run *run)
+{
+	buf_putc(b, '{');
+	api_put_str(b, 0, "id", run->id);
+	api_put_str(b, 1, "actId", run->actor_id);
+	api_put_str(b, 1, "userId", run->user_id);
+	api_put_str(b, 1, "actorTaskId", run->task_id[0] ? run->task_id : NULL);
+	api_put_time(b, 1, "startedAt", run->started_at);
+	api_put_time(b, 1, "finishedAt", run->finished_at);
+	api_put_str(b, 1, "status", run->status);
+	api_put_str(b, 1, "statusMessage", run->status_message);
+	buf_printf(b, ",\"isStatusMessageTerminal\":%s",
+		   run->status_message_terminal ? "true" : "false");
+	buf_printf(b, ",\"meta\":{\"origin\":\"%s\"}", run->origin);
+	put_stats(b, run);
+	buf_puts(b, ",\"options\":{");
+	api_put_str(b, 0, "build", run->build_number);
+	buf_printf(b, ",\"timeoutSecs\":%.15g,\"memoryMbytes\":%lld,"
+		   "\"diskMbytes\":%lld}", run->timeout_secs,
+		   (long long)run->memory_mbytes,
+		   (long long)run->memory_mbytes * 2);
+	api_put_str(b, 1, "buildId", run->build_id);
+	api_put_str(b, 1, "buildNumber", run->build_number);
+	if (run->finished_at && run->exit_code >= 0)
+		buf_printf(b, ",\"exitCode\":%d", run->exit_code);
+	else
+		buf_puts(b, ",\"exitCode\":null");
+	api_put_str(b, 1, "defaultKeyValueStoreId", run->kvs_id);
+	api_put_str(b, 1, "defaultDatasetId", run->dataset_id);
+	api_put_str(b, 1, "defaultRequestQueueId", run->rq_id);
+	buf_printf(b, ",\"storageIds\":{\"datasets\":{\"default\":\"%s\"},"
+		   "\"keyValueStores\":{\"default\":\"%s\"},"
+		   "\"requestQueues\":{\"default\":\"%s\"}}", run->dataset_id,
+		   run->kvs_id, run->rq_id);
+	buf_printf(b, ",\"generalAccess\":\"FOLLOW_USER_SETTING\","
+		   "\"usage\":{},\"usageTotalUsd\":0,\"usageUsd\":{},"
+		   "\"containerUrl\":\"%s\"}", server_base_url());
+}
+
+/* Load the run r->params[0] names; -1 with a response made. A run id is
+ * hard to guess, so it alone grants read access, as on the platform. */
+static int load_run(struct req *r, struct run *run, int must_own)
+{
+	int rc = store_run_get(r->store, r->params[0], run);
+
+	if (rc) {
+		if (rc < 0)
+			resp_internal(r);
+		else
+			api_not_found(r, "Actor run", r->params[0]);
+		return -1;
+	}
+	if (must_own && (!r->authenticated || strcmp(run->user_id, r->user.id))) {
+		resp_error(r, 403, "permission-denied", "You do not have"
+			   " permission to change the run '%s'.", run->id);
+		store_run_release(run);
+		return -1;
+	}
+	return 0;
+}
+
+static void respond_run(struct req *r, const struct run *run)
+{
+	struct buf b = BUF_INIT;
+
+	run_to_json(&b, run);
+	resp_data(r, 200, b.data, b.len);
+	buf_release(&b);
+}
+
+void api_get_run(struct req *r)
+{
+	struct run run;
+
+	if (load_run(r, &run, 0))
+		return;
+	respond_run(r, &run);
+	store_run_release(&run);
+}
+
+void api_update_run(struct req *r)
+{
+	const struct json *msg, *terminal;
+	struct json_doc *body;
+	struct run run;
+
+	if (load_run(r, &run, 1))
+		return;
+	if (api_body_object(r, 0, &body))
+		goto out;
+	msg = json_get(json_root(body), "statusMessage");
+	terminal = json_get(json_root(body), "isStatusMessageTerminal");
+	if (msg && msg->type != JSON_STRING && msg->type != JSON_NULL) {
+		resp_error(r, 400, "invalid-input", "Field 'statusMessage' must"
+			   " be a string.");
+		goto out;
+	}
+	if (msg && store_run_set_message(r->store, run.id,
+					 msg->type == JSON_STRING ? msg->str : NULL,
+					 terminal && terminal->type == JSON_TRUE)) {
+		resp_internal(r);
+		goto out;
+	}
+	store_run_release(&run);
+	if (store_run_get(r->store, r->params[0], &run) == 0)
+		respond_run(r, &run);
+	else
+		resp_internal(r);
+out:
+	json_doc_free(body);
+	store_run_release(&run);
+}
+
+/* The log of a run or a build: the file the runner or builder writes. */
+void api_get_log(struct req *r)
+{
+	struct buf text = BUF_INIT;
+	struct run run;
+	struct build build;
+	char *path;
+
+	if (store_run_get(r->store, r->params[0], &run) == 0) {
+		store_run_release(&run);
+	} else if (store_build_get(r->store, r->params[0], &build) == 0) {
+		store_build_release(&build);
+	} else {
+		api_not_found(r, "Log of run or build", r->params[0]);
+		return;
+	}
+	path = runner_log_path(r->params[0]);
+	if (fs_read_file(path, &text))
+		buf_grow(&text, 0);	/* not started yet: an empty log */
+	free(path);
+	resp_body(r, 200, "text/plain; charset=utf-8", &text);
+}
+
+static int load_last_run(struct req *r, struct run *run)
+{
+	struct store_doc task;
+	int rc;
+
+	if (api_find_doc(r, STORE_TASK, r->params[0], &task))
+		return -1;
+	rc = store_run_last_of_task(r->store, task.id, run);
+	store_doc_release(&task);
+	if (rc) {
+		if (rc < 0)
+			resp_internal(r);
+		else
+			api_not_found(r, "Last run of task", r->params[0]);
+		return -1;
+	}
+	return 0;
+}
+
+void api_get_last_run(struct req *r)
+{
+	struct run run;
+
+	if (load_last_run(r, &run))
+		return;
+	respond_run(r, &run);
+	store_run_release(&run);
+}
+
+void api_get_last_run_items(struct req *r)
+{
+	struct storage ds;
+	struct page p;
+	struct run run;
+
+	if (api_parse_page(r, &p) || load_last_run(r, &run))
+		return;
+	if (store_storage_get(r->store, STORAGE_DATASET, run.dataset_id, &ds))
+		resp_internal(r);
+	else
+		export_items(r, 200, ds.id, ds.item_count, &p);
+	store_run_release(&run);
+}

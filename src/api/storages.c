@@ -1,0 +1,206 @@
+/*
+ * Datasets, key-value stores and request queues: the routes an actor
+ * calls while it runs. Dataset item export is in export/items.c.
+ */
+#include "api/storages.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "export/items.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+static void put_common(struct buf *b, const struct storage *s)
+{
+	api_put_str(b, 0, "id", s->id);
+	api_put_str(b, 1, "name", s->name[0] ? s->name : NULL);
+	api_put_str(b, 1, "userId", s->user_id);
+	api_put_time(b, 1, "createdAt", s->created_at);
+	api_put_time(b, 1, "modifiedAt", s->modified_at);
+	api_put_time(b, 1, "accessedAt", s->accessed_at);
+	api_put_str(b, 1, "actId", s->actor_id[0] ? s->actor_id : NULL);
+	api_put_str(b, 1, "actRunId", s->run_id[0] ? s->run_id : NULL);
+	api_put_str(b, 1, "generalAccess", "FOLLOW_USER_SETTING");
+}
+
+void storage_to_json(struct buf *b, enum storage_kind kind,
+		     const struct storage *s)
+{
+	static const char *const paths[] = {
+		"datasets", "key-value-stores", "request-queues",
+	};
+
+	buf_putc(b, '{');
+	put_common(b, s);
+	buf_printf(b, ",\"consoleUrl\":\"%s/v2/%s/%s\"", server_base_url(),
+		   paths[kind], s->id);
+	if (kind == STORAGE_DATASET) {
+		/* cleanItemCount would need every item parsed; the count of
+		 * all items is what the dataset holds before filtering. */
+		buf_printf(b, ",\"itemCount\":%lld,\"cleanItemCount\":%lld,"
+			   "\"fields\":[],\"stats\":{\"readCount\":0,"
+			   "\"writeCount\":%lld}", (long long)s->item_count,
+			   (long long)s->item_count, (long long)s->item_count);
+	} else if (kind == STORAGE_KVS) {
+		buf_puts(b, ",\"stats\":{}");
+	} else {
+		buf_puts(b, ",\"totalRequestCount\":0,\"handledRequestCount\":0,"
+			 "\"pendingRequestCount\":0,\"hadMultipleClients\":false,"
+			 "\"stats\":{}");
+	}
+	buf_putc(b, '}');
+}
+
+static void get_storage(struct req *r, enum storage_kind kind)
+{
+	struct storage s;
+	struct buf b = BUF_INIT;
+
+	if (api_find_storage(r, kind, r->params[0], &s))
+		return;
+	storage_to_json(&b, kind, &s);
+	resp_data(r, 200, b.data, b.len);
+	buf_release(&b);
+}
+
+void api_get_dataset(struct req *r)
+{
+	get_storage(r, STORAGE_DATASET);
+}
+
+void api_get_kvs(struct req *r)
+{
+	get_storage(r, STORAGE_KVS);
+}
+
+void api_get_queue(struct req *r)
+{
+	get_storage(r, STORAGE_QUEUE);
+}
+
+void api_get_items(struct req *r)
+{
+	struct storage s;
+	struct page p;
+
+	if (api_parse_page(r, &p) ||
+	    api_find_storage(r, STORAGE_DATASET, r->params[0], &s))
+		return;
+	export_items(r, 200, s.id, s.item_count, &p);
+}
+
+void api_push_items(struct req *r)
+{
+	struct json_items items = JSON_ITEMS_INIT;
+	struct json_error err;
+	struct storage s;
+	int64_t first;
+
+	if (api_find_storage(r, STORAGE_DATASET, r->params[0], &s))
+		return;
+	if (json_items_parse(&items, r->body.data ? r->body.data : "",
+			     r->body.len, &err)) {
+		resp_error(r, 400, "invalid-input", "Invalid items: %s (at"
+			   " byte %zu). Send a JSON object or an array of"
+			   " objects.", err.message, err.offset);
+		goto out;
+	}
+	if (items.count &&
+	    store_items_append(r->store, s.id, items.text.data, items.ends,
+			       items.count, &first)) {
+		resp_internal(r);
+		goto out;
+	}
+	log_debug("api", "dataset %s: %zu items pushed", s.id, items.count);
+	resp_empty(r, 201);
+out:
+	json_items_release(&items);
+}
+
+void api_get_record(struct req *r)
+{
+	struct storage s;
+	struct record rec;
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (api_find_storage(r, STORAGE_KVS, r->params[0], &s))
+		return;
+	rc = store_record_get(r->store, s.id, r->params[1], &rec);
+	if (rc) {
+		if (rc < 0)
+			resp_internal(r);
+		else
+			resp_error(r, 404, "record-not-found", "Record '%s' was"
+				   " not found in key-value store %s.",
+				   r->params[1], s.id);
+		return;
+	}
+	/* The stored bytes go out as they are; rec.value becomes b's. */
+	b.data = rec.value;
+	b.len = rec.len;
+	b.cap = rec.len + 1;
+	rec.value = NULL;
+	resp_body(r, 200, rec.content_type, &b);
+	store_record_release(&rec);
+}
+
+/* Record keys as the platform allows them: 1 to 256 characters from
+ * a-zA-Z0-9!-_.'() */
+static int valid_key(const char *key)
+{
+	size_t n = strlen(key), i;
+
+	if (n == 0 || n > 256)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789!-_.'()", key[i]))
+			return 0;
+	return 1;
+}
+
+void api_put_record(struct req *r)
+{
+	const char *type = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	struct storage s;
+
+	if (api_find_storage(r, STORAGE_KVS, r->params[0], &s))
+		return;
+	if (!valid_key(r->params[1])) {
+		resp_error(r, 400, "invalid-record-key", "Record key '%s' is"
+			   " not valid: use 1 to 256 characters from"
+			   " a-z, A-Z, 0-9 and !-_.'()", r->params[1]);
+		return;
+	}
+	if (!type || !*type)
+		type = "application/octet-stream";
+	if (store_record_put(r->store, s.id, r->params[1], type,
+			     r->body.data, r->body.len)) {
+		resp_internal(r);
+		return;
+	}
+	resp_empty(r, 201);
+}
+
+int storages_create_for_run(struct store *st, struct run *run)
+{
+	struct storage s;
+	int64_t now = time_now_ms();
+	char *ids[3] = { run->dataset_id, run->kvs_id, run->rq_id };
+	int kind;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.user_id, sizeof(s.user_id), "%s", run->user_id);
+	snprintf(s.actor_id, sizeof(s.actor_id), "%s", run->actor_id);
+	snprintf(s.run_id, sizeof(s.run_id), "%s", run->id);
+	s.created_at = s.modified_at = s.accessed_at = now;
+	for (kind = STORAGE_DATASET; kind <= STORAGE_QUEUE; kind++) {
+		id_new(s.id);
+		memcpy(ids[kind], s.id, ID_SIZE);
+		if (store_storage_create(st, (enum storage_kind)kind, &s))
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,25 @@
+/*
+ * Handlers for datasets, key-value stores and request queues, and the
+ * creation of a run's default storages.
+ */
+#ifndef ACTORD_API_STORAGES_H
+#define ACTORD_API_STORAGES_H
+
+#include "api/api.h"
+
+void storage_to_json(struct buf *b, enum storage_kind kind,
+		     const struct storage *s);
+
+/* Create the run's default dataset, key-value store and request queue
+ * and write their ids into run. Runs inside the caller's transaction. */
+int storages_create_for_run(struct store *st, struct run *run);
+
+void api_get_dataset(struct req *r);
+void api_get_items(struct req *r);
+void api_push_items(struct req *r);
+void api_get_kvs(struct req *r);
+void api_get_record(struct req *r);
+void api_put_record(struct req *r);
+void api_get_queue(struct req *r);
+
+#endif

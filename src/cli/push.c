@@ -1,0 +1,321 @@
+/*
+ * actord push DIR: upload an actor directory as a SOURCE_FILES version
+ * (name and version from .actor/actor.json), create or update the actor,
+ * build it, and print the build number. The server address and token come
+ * from ACTORD_URL and ACTORD_TOKEN.
+ */
+#include "cli/cli.h"
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/base64.h"
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/json.h"
+
+/* Folders that are local state, not source. */
+static const char *const skipped_dirs[] = {
+	".git", "node_modules", "storage", "apify_storage", "__pycache__",
+	".venv", "venv", NULL,
+};
+
+struct http_result {
+	long status;
+	struct buf body;
+};
+
+static size_t collect(char *data, size_t size, size_t n, void *ctx)
+{
+	buf_append(ctx, data, size * n);
+	return size * n;
+}
+
+static int http(const char *method, const char *url, const char *token,
+		const struct buf *body, struct http_result *res)
+{
+	struct curl_slist *headers = NULL;
+	struct buf auth = BUF_INIT;
+	CURL *curl = curl_easy_init();
+	CURLcode rc;
+
+	if (!curl)
+		return -1;
+	buf_printf(&auth, "Authorization: Bearer %s", token);
+	headers = curl_slist_append(headers, auth.data);
+	headers = curl_slist_append(headers, "Content-Type: application/json");
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &res->body);
+	if (body) {
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)body->len);
+	}
+	rc = curl_easy_perform(curl);
+	if (rc != CURLE_OK)
+		fprintf(stderr, "actord push: %s %s failed: %s\n", method, url,
+			curl_easy_strerror(rc));
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	buf_release(&auth);
+	if (!res->body.data)
+		buf_grow(&res->body, 0);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+/* 1 if data is UTF-8 text without NUL bytes, so it can go as TEXT. */
+static int is_text(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 :
+			   (c >> 3) == 30 ? 4 : 0;
+		size_t k;
+
+		if (c == 0 || n == 0 || i + n > len)
+			return 0;
+		for (k = 1; k < n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+		i += n;
+	}
+	return 1;
+}
+
+static void add_file(struct buf *files, const char *rel, const struct buf *data)
+{
+	int text = is_text((const unsigned char *)data->data, data->len);
+
+	if (files->len > 1)
+		buf_putc(files, ',');
+	buf_puts(files, "{\"name\":");
+	buf_put_json_cstr(files, rel);
+	buf_printf(files, ",\"format\":\"%s\",\"content\":",
+		   text ? "TEXT" : "BASE64");
+	if (text) {
+		buf_put_json_string(files, data->data, data->len);
+	} else {
+		buf_putc(files, '"');
+		base64_encode(data->data, data->len, files);
+		buf_putc(files, '"');
+	}
+	buf_putc(files, '}');
+}
+
+/* Append every file under dir/rel as a sourceFiles entry. */
+static int walk(const char *dir, const char *rel, struct buf *files)
+{
+	struct buf path = BUF_INIT;
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	buf_printf(&path, "%s%s%s", dir, *rel ? "/" : "", rel);
+	d = opendir(path.data);
+	if (!d) {
+		fprintf(stderr, "actord push: cannot read %s\n", path.data);
+		buf_release(&path);
+		return -1;
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		struct buf child = BUF_INIT, full = BUF_INIT, data = BUF_INIT;
+		const char *const *skip;
+		struct stat st;
+		int skipped = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+
+		for (skip = skipped_dirs; *skip; skip++)
+			skipped |= !strcmp(e->d_name, *skip);
+		buf_printf(&child, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		buf_printf(&full, "%s/%s", dir, child.data);
+		if (!skipped && stat(full.data, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				rc = walk(dir, child.data, files);
+			else if (S_ISREG(st.st_mode) && fs_read_file(full.data, &data) == 0)
+				add_file(files, child.data, &data);
+			else if (S_ISREG(st.st_mode))
+				rc = -1, fprintf(stderr, "actord push: cannot read %s\n", full.data);
+		}
+		buf_release(&child);
+		buf_release(&full);
+		buf_release(&data);
+	}
+	closedir(d);
+	buf_release(&path);
+	return rc;
+}
+
+/* A string field of a JSON object, or NULL. */
+static const char *string_field(const struct json *obj, const char *key)
+{
+	const struct json *v = obj ? json_get(obj, key) : NULL;
+
+	return v && v->type == JSON_STRING ? v->str : NULL;
+}
+
+/* Read .actor/actor.json; returns the document, NULL with a message. */
+static struct json_doc *read_actor_json(const char *dir, struct buf *text)
+{
+	struct buf path = BUF_INIT;
+	struct json_error err;
+	struct json_doc *doc = NULL;
+
+	buf_printf(&path, "%s/.actor/actor.json", dir);
+	if (fs_read_file(path.data, text))
+		fprintf(stderr, "actord push: cannot read %s; an actor directory"
+			" needs .actor/actor.json with a name\n", path.data);
+	else if (!(doc = json_parse(text->data, text->len, &err)))
+		fprintf(stderr, "actord push: %s is not valid JSON: %s at byte"
+			" %zu\n", path.data, err.message, err.offset);
+	else if (!string_field(json_root(doc), "name")) {
+		fprintf(stderr, "actord push: %s has no \"name\"\n", path.data);
+		json_doc_free(doc);
+		doc = NULL;
+	}
+	buf_release(&path);
+	return doc;
+}
+
+/* Create or update the actor; writes its id. */
+static int upload(const char *url, const char *token, const char *name,
+		  const struct buf *version, char *id, size_t id_size)
+{
+	struct http_result res = { 0, BUF_INIT };
+	struct buf path = BUF_INIT, body = BUF_INIT;
+	struct json_doc *doc = NULL;
+	struct json_error err;
+	int rc = -1;
+
+	buf_printf(&path, "%s/v2/acts/~%s", url, name);
+	if (http("GET", path.data, token, NULL, &res))
+		goto out;
+	if (res.status == 200) {
+		buf_printf(&body, "{\"versions\":[%s]}", version->data);
+	} else if (res.status == 404) {
+		buf_reset(&path);
+		buf_printf(&path, "%s/v2/acts", url);
+		buf_puts(&body, "{\"name\":");
+		buf_put_json_cstr(&body, name);
+		buf_printf(&body, ",\"versions\":[%s]}", version->data);
+	} else {
+		fprintf(stderr, "actord push: the server answered %ld: %s\n",
+			res.status, res.body.data);
+		goto out;
+	}
+	buf_reset(&res.body);
+	if (http(res.status == 200 ? "PUT" : "POST", path.data, token, &body, &res))
+		goto out;
+	if (res.status != 200 && res.status != 201) {
+		fprintf(stderr, "actord push: uploading the actor failed (%ld):"
+			" %s\n", res.status, res.body.data);
+		goto out;
+	}
+	doc = json_parse(res.body.data, res.body.len, &err);
+	if (doc && string_field(json_get(json_root(doc), "data"), "id")) {
+		snprintf(id, id_size, "%s",
+			 string_field(json_get(json_root(doc), "data"), "id"));
+		rc = 0;
+	}
+out:
+	json_doc_free(doc);
+	buf_release(&res.body);
+	buf_release(&path);
+	buf_release(&body);
+	return rc;
+}
+
+static int build(const char *url, const char *token, const char *id,
+		 const char *version)
+{
+	struct http_result res = { 0, BUF_INIT };
+	struct buf path = BUF_INIT;
+	struct json_doc *doc = NULL;
+	const struct json *data;
+	struct json_error err;
+	int rc = -1;
+
+	buf_printf(&path, "%s/v2/acts/%s/builds?version=%s&tag=latest"
+		   "&waitForFinish=300", url, id, version);
+	if (http("POST", path.data, token, NULL, &res))
+		goto out;
+	doc = json_parse(res.body.data, res.body.len, &err);
+	data = doc ? json_get(json_root(doc), "data") : NULL;
+	if (res.status != 201 || !data) {
+		fprintf(stderr, "actord push: the build request failed (%ld): %s\n",
+			res.status, res.body.data);
+		goto out;
+	}
+	if (!json_is_string(json_get(data, "status"), "SUCCEEDED")) {
+		buf_reset(&path);
+		buf_reset(&res.body);
+		buf_printf(&path, "%s/v2/logs/%s", url, string_field(data, "id"));
+		http("GET", path.data, token, NULL, &res);
+		fprintf(stderr, "actord push: build %s failed; its log:\n%s",
+			string_field(data, "buildNumber"), res.body.data);
+		goto out;
+	}
+	printf("%s\n", string_field(data, "buildNumber"));
+	rc = 0;
+out:
+	json_doc_free(doc);
+	buf_release(&res.body);
+	buf_release(&path);
+	return rc;
+}
+
+int cli_push(int argc, char **argv)
+{
+	const char *url = getenv("ACTORD_URL");
+	const char *token = getenv("ACTORD_TOKEN");
+	struct buf text = BUF_INIT, files = BUF_INIT, version = BUF_INIT;
+	struct json_doc *actor = NULL;
+	const char *name, *number;
+	char id[64];
+	int rc = 1;
+
+	if (argc != 2 || !strcmp(argv[1], "--help")) {
+		fprintf(stderr, "Usage: ACTORD_URL=http://127.0.0.1:8080"
+			" ACTORD_TOKEN=... actord push DIR\n");
+		return 2;
+	}
+	if (!url || !*url || !token || !*token) {
+		fprintf(stderr, "actord push: set ACTORD_URL (such as"
+			" http://127.0.0.1:8080) and ACTORD_TOKEN\n");
+		return 2;
+	}
+	actor = read_actor_json(argv[1], &text);
+	if (!actor)
+		goto out;
+	name = string_field(json_root(actor), "name");
+	number = string_field(json_root(actor), "version");
+	if (!number)
+		number = "0.0";
+	buf_puts(&files, "[");
+	if (walk(argv[1], "", &files))
+		goto out;
+	buf_putc(&files, ']');
+	buf_puts(&version, "{\"versionNumber\":");
+	buf_put_json_cstr(&version, number);
+	buf_printf(&version, ",\"sourceType\":\"SOURCE_FILES\",\"buildTag\":"
+		   "\"latest\",\"sourceFiles\":%s}", files.data);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (upload(url, token, name, &version, id, sizeof(id)) == 0 &&
+	    build(url, token, id, number) == 0)
+		rc = 0;
+	curl_global_cleanup();
+out:
+	json_doc_free(actor);
+	buf_release(&text);
+	buf_release(&files);
+	buf_release(&version);
+	return rc;
+}

@@ -1,0 +1,426 @@
+/*
+ * Actor builds; see build.h. The steps log to the build's log as they go,
+ * and any step that fails ends the build FAILED with the reason in the
+ * log, which is where a user looks.
+ */
+#include "runner/build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/input_schema.h"
+#include "runner/dockerfile.h"
+#include "runner/runner.h"
+#include "util/base64.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+struct build_work {
+	char *dir;
+	struct buf log;
+	struct buf command;	/* JSON array */
+	struct buf schema;	/* JSON text, may stay empty */
+	struct buf actor_text;		/* .actor/actor.json, if any */
+	struct json_doc *actor_json;	/* parsed; points into actor_text */
+};
+
+static void blog(struct build_work *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void blog(struct build_work *w, const char *fmt, ...)
+{
+	char when[TIME_ISO_LEN];
+	va_list ap;
+
+	time_format_iso(time_now_ms(), when);
+	buf_printf(&w->log, "%s ", when);
+	va_start(ap, fmt);
+	buf_vprintf(&w->log, fmt, ap);
+	va_end(ap);
+	buf_putc(&w->log, '\n');
+}
+
+/* A relative path with no "..", "." or empty parts. */
+static int safe_path(const char *name)
+{
+	const char *p = name;
+
+	if (!*name || *name == '/')
+		return 0;
+	while (*p) {
+		const char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return 1;
+}
+
+static int write_sources(struct build_work *w, const struct json *files)
+{
+	const struct json *f;
+
+	for (f = files ? files->child : NULL; f; f = f->next) {
+		const struct json *name = json_get(f, "name");
+		const struct json *format = json_get(f, "format");
+		const struct json *content = json_get(f, "content");
+		struct buf data = BUF_INIT;
+		struct buf path = BUF_INIT;
+		int rc;
+
+		if (!name || name->type != JSON_STRING || !safe_path(name->str)) {
+			blog(w, "Source file name %s is not a relative path"
+			     " inside the actor.", name && name->str ? name->str : "(missing)");
+			return -1;
+		}
+		if (json_get(f, "folder") || !content)
+			continue;	/* a folder entry, or nothing to write */
+		if (content->type != JSON_STRING) {
+			blog(w, "Source file %s: content must be a string.", name->str);
+			return -1;
+		}
+		if (json_is_string(format, "BASE64")) {
+			if (base64_decode(content->str, content->len, &data)) {
+				blog(w, "Source file %s: content is not valid"
+				     " Base64.", name->str);
+				return -1;
+			}
+		} else {
+			buf_append(&data, content->str, content->len);
+		}
+		buf_printf(&path, "%s/%s", w->dir, name->str);
+		rc = fs_write_file(path.data, data.data ? data.data : "",
+				   data.len, 0640);
+		if (rc)
+			blog(w, "Cannot write %s: %s", name->str, strerror(errno));
+		buf_release(&data);
+		buf_release(&path);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+/* Read a file of the build into out; 1 if it does not exist. */
+static int read_build_file(struct build_work *w, const char *rel,
+			   struct buf *out)
+{
+	struct buf path = BUF_INIT;
+	int rc;
+
+	buf_printf(&path, "%s/%s", w->dir, rel);
+	rc = fs_is_file(path.data) ? fs_read_file(path.data, out) : 1;
+	buf_release(&path);
+	return rc;
+}
+
+/* A path from .actor/actor.json is relative to the .actor folder. */
+static void actor_json_path(const char *value, struct buf *out)
+{
+	while (!strncmp(value, "./", 2))
+		value += 2;
+	if (!strncmp(value, "../", 3))
+		buf_puts(out, value + 3);
+	else
+		buf_printf(out, ".actor/%s", value);
+}
+
+static void read_actor_json(struct build_work *w)
+{
+	struct json_error err;
+
+	if (read_build_file(w, ".actor/actor.json", &w->actor_text))
+		return;
+	w->actor_json = json_parse(w->actor_text.data, w->actor_text.len, &err);
+	if (!w->actor_json)
+		blog(w, "Ignoring .actor/actor.json: %s at byte %zu.",
+		     err.message, err.offset);
+	else
+		blog(w, "Read .actor/actor.json.");
+}
+
+/* The value of a string field of actor.json, or NULL. */
+static const char *actor_json_string(struct build_work *w, const char *key)
+{
+	const struct json *v;
+
+	if (!w->actor_json)
+		return NULL;
+	v = json_get(json_root(w->actor_json), key);
+	return v && v->type == JSON_STRING ? v->str : NULL;
+}
+
+static void put_argv(struct buf *out, const char *const *argv)
+{
+	size_t i;
+
+	buf_putc(out, '[');
+	for (i = 0; argv[i]; i++) {
+		if (i)
+			buf_putc(out, ',');
+		buf_put_json_cstr(out, argv[i]);
+	}
+	buf_putc(out, ']');
+}
+
+/* Rules used when no Dockerfile gives a command. */
+static int fallback_command(struct build_work *w)
+{
+	static const char *const npm[] = { "npm", "start", NULL };
+	static const char *const python[] = { "python3", "-m", "src", NULL };
+	struct buf path = BUF_INIT;
+	int rc = 0;
+
+	buf_printf(&path, "%s/package.json", w->dir);
+	if (fs_is_file(path.data)) {
+		put_argv(&w->command, npm);
+		blog(w, "Using \"npm start\" because package.json exists.");
+		goto out;
+	}
+	buf_reset(&path);
+	buf_printf(&path, "%s/src/__main__.py", w->dir);
+	if (fs_is_file(path.data)) {
+		put_argv(&w->command, python);
+		blog(w, "Using \"python3 -m src\" because src/__main__.py"
+		     " exists.");
+		goto out;
+	}
+	blog(w, "No command to run: the source has no Dockerfile with CMD or"
+	     " ENTRYPOINT, no package.json and no src/__main__.py.");
+	rc = -1;
+out:
+	buf_release(&path);
+	return rc;
+}
+
+static int find_command(struct build_work *w)
+{
+	const char *named = actor_json_string(w, "dockerfile");
+	struct buf rel = BUF_INIT, text = BUF_INIT, err = BUF_INIT;
+	char **argv = NULL;
+	int rc = 1;
+
+	if (named)
+		actor_json_path(named, &rel);
+	else if (read_build_file(w, ".actor/Dockerfile", &text) == 0)
+		buf_puts(&rel, ".actor/Dockerfile");
+	else
+		buf_puts(&rel, "Dockerfile");
+	buf_reset(&text);
+	if (read_build_file(w, rel.data, &text) == 0) {
+		rc = dockerfile_command(text.data, text.len, &argv, &err);
+		if (rc < 0)
+			blog(w, "%s: %s", rel.data, err.data);
+		else if (rc == 0)
+			blog(w, "Using the command of %s.", rel.data);
+		else
+			blog(w, "%s has no CMD or ENTRYPOINT.", rel.data);
+	} else if (named) {
+		blog(w, "The Dockerfile %s named in .actor/actor.json does not"
+		     " exist.", rel.data);
+		rc = -1;
+	}
+	if (rc == 0)
+		put_argv(&w->command, (const char *const *)argv);
+	else if (rc == 1)
+		rc = fallback_command(w);
+	argv_free(argv);
+	buf_release(&rel);
+	buf_release(&text);
+	buf_release(&err);
+	return rc;
+}
+
+/* Find, parse and check the input schema; none at all is fine. */
+static int read_input_schema(struct build_work *w)
+{
+	const struct json *inline_schema = NULL;
+	const char *named = actor_json_string(w, "input");
+	struct buf rel = BUF_INIT, err = BUF_INIT;
+	struct json_doc *doc = NULL;
+	struct json_error perr;
+	int rc = 0;
+
+	if (w->actor_json) {
+		inline_schema = json_get(json_root(w->actor_json), "input");
+		if (inline_schema && inline_schema->type != JSON_OBJECT)
+			inline_schema = NULL;
+	}
+	if (inline_schema) {
+		json_write(&w->schema, inline_schema);
+	} else {
+		if (named)
+			actor_json_path(named, &rel);
+		else if (read_build_file(w, ".actor/input_schema.json",
+					 &w->schema) == 0)
+			buf_puts(&rel, ".actor/input_schema.json");
+		else
+			buf_puts(&rel, "INPUT_SCHEMA.json");
+		buf_reset(&w->schema);
+		if (read_build_file(w, rel.data, &w->schema)) {
+			if (named)
+				blog(w, "The input schema %s named in"
+				     " .actor/actor.json does not exist.", rel.data);
+			rc = named ? -1 : 0;
+			buf_release(&w->schema);
+			goto out;
+		}
+	}
+	doc = json_parse(w->schema.data, w->schema.len, &perr);
+	if (!doc) {
+		blog(w, "The input schema is not valid JSON: %s at byte %zu.",
+		     perr.message, perr.offset);
+		rc = -1;
+	} else if (input_schema_check(json_root(doc), &err)) {
+		blog(w, "The input schema is not valid: %s", err.data);
+		rc = -1;
+	} else {
+		blog(w, "Read the input schema%s%s.", rel.len ? " from " : "",
+		     rel.len ? rel.data : "");
+	}
+out:
+	json_doc_free(doc);
+	buf_release(&rel);
+	buf_release(&err);
+	return rc;
+}
+
+static const struct json *find_version(const struct json *actor,
+				       const char *version)
+{
+	const struct json *versions = json_get(actor, "versions");
+	const struct json *v, *last = NULL;
+
+	if (!versions || versions->type != JSON_ARRAY)
+		return NULL;
+	for (v = versions->child; v; v = v->next) {
+		const struct json *num = json_get(v, "versionNumber");
+
+		if (v->type != JSON_OBJECT || !num || num->type != JSON_STRING)
+			continue;
+		if (version && !strcmp(num->str, version))
+			return v;
+		last = v;
+	}
+	return version ? NULL : last;
+}
+
+/* Run the steps; returns 0 for SUCCEEDED, -1 for FAILED. */
+static int run_steps(struct build_work *w, const struct json *version)
+{
+	const struct json *type = json_get(version, "sourceType");
+
+	if (type && !json_is_string(type, "SOURCE_FILES")) {
+		blog(w, "Source type %.*s is not supported; use SOURCE_FILES.",
+		     (int)type->raw_len, type->raw ? type->raw : "?");
+		return -1;
+	}
+	if (fs_mkdir_p(w->dir)) {
+		blog(w, "Cannot create the build directory: %s", strerror(errno));
+		return -1;
+	}
+	if (write_sources(w, json_get(version, "sourceFiles")))
+		return -1;
+	blog(w, "Wrote the source files.");
+	read_actor_json(w);
+	if (find_command(w) || read_input_schema(w))
+		return -1;
+	return 0;
+}
+
+static void build_doc(struct buf *doc, const struct build *b,
+		      int64_t started, int64_t finished, const char *schema)
+{
+	char when[TIME_ISO_LEN];
+
+	buf_printf(doc, "{\"id\":\"%s\",\"actId\":\"%s\",\"userId\":\"%s\"",
+		   b->id, b->actor_id, b->user_id);
+	time_format_iso(started, when);
+	buf_printf(doc, ",\"startedAt\":\"%s\"", when);
+	time_format_iso(finished, when);
+	buf_printf(doc, ",\"finishedAt\":\"%s\",\"status\":\"%s\","
+		   "\"meta\":{\"origin\":\"API\"},\"stats\":{\"durationMillis\":"
+		   "%lld},\"options\":{\"useCache\":false},\"usage\":{},"
+		   "\"usageTotalUsd\":0,\"buildNumber\":\"%s\",\"inputSchema\":",
+		   when, b->status, (long long)(finished - started), b->number);
+	if (schema)
+		buf_put_json_cstr(doc, schema);
+	else
+		buf_puts(doc, "null");
+	buf_putc(doc, '}');
+}
+
+int build_actor(struct store *st, const struct build_request *req,
+		struct build *out, struct buf *err)
+{
+	const struct json *version = find_version(req->actor, req->version);
+	struct build_work w;
+	struct buf doc = BUF_INIT;
+	const char *number;
+	char *log_path;
+	int64_t seq, started = time_now_ms();
+	int ok;
+
+	memset(&w, 0, sizeof(w));
+	memset(out, 0, sizeof(*out));
+	if (!version) {
+		buf_printf(err, req->version ? "Actor version '%s' was not"
+			   " found." : "The actor has no versions to build.",
+			   req->version);
+		return -1;
+	}
+	number = json_get(version, "versionNumber")->str;
+	if (store_build_next_seq(st, req->actor_id, number, &seq))
+		return -1;
+	id_new(out->id);
+	snprintf(out->actor_id, sizeof(out->actor_id), "%s", req->actor_id);
+	snprintf(out->user_id, sizeof(out->user_id), "%s", req->user_id);
+	snprintf(out->number, sizeof(out->number), "%s.%lld", number,
+		 (long long)seq);
+	w.dir = runner_build_dir(out->id);
+	blog(&w, "Building version %s of the actor as build %s.", number,
+	     out->number);
+
+	ok = run_steps(&w, version) == 0;
+	snprintf(out->status, sizeof(out->status), ok ? "SUCCEEDED" : "FAILED");
+	blog(&w, "Build %s.", ok ? "succeeded" : "failed");
+	if (ok) {
+		out->command = buf_detach(&w.command, NULL);
+		out->input_schema = w.schema.len ? buf_detach(&w.schema, NULL) :
+				    NULL;
+	}
+	build_doc(&doc, out, started, time_now_ms(), out->input_schema);
+	out->doc = buf_detach(&doc, NULL);
+
+	log_path = runner_log_path(out->id);
+	if (fs_write_file(log_path, w.log.data, w.log.len, 0640))
+		log_warn("build", "cannot write %s: %s", log_path, strerror(errno));
+	free(log_path);
+	ok = store_build_put(st, out, number, seq) == 0 &&
+	     (!req->tag || strcmp(out->status, "SUCCEEDED") ||
+	      store_build_tag(st, req->actor_id, req->tag, out->id) == 0);
+	log_info("build", "actor %s build %s (%s): %s", req->actor_id,
+		 out->number, out->id, out->status);
+
+	json_doc_free(w.actor_json);
+	buf_release(&w.actor_text);
+	buf_release(&w.log);
+	buf_release(&w.command);
+	buf_release(&w.schema);
+	free(w.dir);
+	if (!ok) {
+		store_build_release(out);
+		return -1;
+	}
+	return 0;
+}
