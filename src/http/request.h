@@ -40,7 +40,8 @@ struct req {
 	const char *params[4];		/* route ":" captures, in segments */
 	struct buf body;
 	int has_body;			/* a body was sent, even an empty one */
-	int64_t body_limit_hit;		/* the length reported in a 413 */
+	int64_t body_limit_hit;		/* body bytes seen once past the
+					 * limit; 0 while under it */
 
 	struct user user;		/* valid when authenticated is 1 */
 	int authenticated;

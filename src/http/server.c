@@ -133,13 +133,34 @@ static enum MHD_Result queue(struct req *r)
 	return ret;
 }
 
-static void reply_too_large(struct req *r, uint64_t length, int at_least)
+static void reply_too_large(struct req *r, uint64_t length)
 {
 	resp_error(r, 413, "request-too-large",
 		   "The POST payload is too large (limit: %d bytes, actual"
-		   " length: %s%llu bytes).", MAX_BODY_BYTES,
-		   at_least ? "more than " : "", (unsigned long long)length);
+		   " length: %llu bytes).", MAX_BODY_BYTES,
+		   (unsigned long long)length);
 	resp_header(r, "Connection", "close");
+}
+
+/*
+ * A body without Content-Length (chunked) that passes the limit. MHD lets
+ * a response be queued only before the body or after all of it, so the
+ * rest is counted and dropped, never stored, and the 413 goes out at its
+ * end; past twice the limit the connection is closed instead.
+ */
+static enum MHD_Result discard_body(struct req *r, size_t n)
+{
+	if (!r->body_limit_hit) {
+		r->body_limit_hit = (int64_t)r->body.len;
+		buf_release(&r->body);
+	}
+	r->body_limit_hit += (int64_t)n;
+	if (r->body_limit_hit > 2 * (int64_t)MAX_BODY_BYTES) {
+		log_info("http", "closing a connection whose body passed %d"
+			 " bytes", 2 * MAX_BODY_BYTES);
+		return MHD_NO;
+	}
+	return MHD_YES;
 }
 
 /* Checks made on the headers alone, before any body is read. Returns 1
@@ -154,7 +175,7 @@ static int check_headers(struct req *r)
 		unsigned long long n = strtoull(length, &end, 10);
 
 		if (n > MAX_BODY_BYTES) {
-			reply_too_large(r, n, 0);
+			reply_too_large(r, n);
 			return 1;
 		}
 	}
@@ -281,20 +302,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 
 		r->has_body = 1;
 		*upload_data_size = 0;
-		if (r->body_limit_hit)
-			return MHD_YES;
-		if (r->body.len + n > MAX_BODY_BYTES) {
-			/* Stop at the limit: the response goes out now and
-			 * MHD closes the connection without reading on. */
-			r->body_limit_hit = 1;
-			reply_too_large(r, r->body.len + n, 1);
-			return queue(r);
-		}
+		if (r->body_limit_hit || r->body.len + n > MAX_BODY_BYTES)
+			return discard_body(r, n);
 		buf_append(&r->body, upload_data, n);
 		return MHD_YES;
 	}
-	if (r->body_limit_hit)
-		return MHD_YES;
+	if (r->body_limit_hit) {
+		reply_too_large(r, (uint64_t)r->body_limit_hit);
+		return queue(r);
+	}
 	if (r->method == 0) {
 		resp_error(r, 405, "method-not-allowed",
 			   "The HTTP method %s is not supported.", method);
@@ -356,12 +372,12 @@ int server_start(const struct server_config *cfg, const struct route *routes,
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 		MHD_USE_ERROR_LOG,
 		(uint16_t)cfg->port, NULL, NULL, on_request, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_secs,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_END);
 	if (!daemon_handle) {
 		log_error("http", "cannot listen on %s:%u (is the port in use?)",
