@@ -26,6 +26,7 @@ enum http_method {
 	METHOD_PUT = 8,
 	METHOD_DELETE = 16,
 	METHOD_OPTIONS = 32,
+	METHOD_OTHER = 64,	/* PATCH and the like: no route takes them */
 };
 
 struct req;

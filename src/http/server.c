@@ -60,7 +60,7 @@ static enum http_method parse_method(const char *m)
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		if (!strcasecmp(m, methods[i].name))
 			return methods[i].method;
-	return 0;
+	return METHOD_OTHER;
 }
 
 /* Split the path into segments; "/v2/actors/..." is served as "/v2/acts/...",
@@ -99,7 +99,7 @@ static struct req *req_new(struct MHD_Connection *conn, const char *url,
 	/* ?method=POST lets clients that can only send GET reach other
 	 * methods, as the Apify API allows. */
 	override = req_query(r, "method");
-	if (override && parse_method(override))
+	if (override && parse_method(override) != METHOD_OTHER)
 		r->method = parse_method(override);
 	return r;
 }
@@ -309,11 +309,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (r->body_limit_hit) {
 		reply_too_large(r, (uint64_t)r->body_limit_hit);
-		return queue(r);
-	}
-	if (r->method == 0) {
-		resp_error(r, 405, "method-not-allowed",
-			   "The HTTP method %s is not supported.", method);
 		return queue(r);
 	}
 	dispatch(r);

@@ -1,0 +1,230 @@
+// actord serve: startup on an empty data dir, the admin user and its token,
+// --help, SIGTERM, restart on the same data dir, and `actord user add`.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+
+import {
+  ActordServer,
+  expectStatus,
+  openRequest,
+  runActordCli,
+  sleep,
+  uniqueName,
+} from './lib/harness.mjs';
+
+async function makeDataDir() {
+  return fs.mkdtemp(path.join(os.tmpdir(), 'actord-serve-test-'));
+}
+
+/** Starts a server, runs fn(server), and always stops it. */
+async function withServer(options, fn) {
+  const server = new ActordServer(options);
+  await server.start();
+  try {
+    await fn(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+describe('help', () => {
+  test('top-level help lists commands and options', async () => {
+    const result = await runActordCli(['--help']);
+    assert.equal(result.code, 0, `actord --help exit code; stderr:\n${result.stderr}`);
+    const text = result.stdout + result.stderr;
+    for (const word of ['serve', 'user add', 'push', '--listen', '--data-dir', '--sync-wait-secs', '--log-level']) {
+      assert.ok(text.includes(word), `actord --help does not mention ${word}:\n${text}`);
+    }
+  });
+
+  test('serve help gives units and defaults', async () => {
+    const result = await runActordCli(['serve', '--help']);
+    assert.equal(result.code, 0, `actord serve --help exit code; stderr:\n${result.stderr}`);
+    const text = result.stdout + result.stderr;
+    for (const option of ['--listen', '--data-dir', '--sync-wait-secs', '--log-level']) {
+      assert.ok(text.includes(option), `actord serve --help does not mention ${option}:\n${text}`);
+    }
+    const syncWaitLine = text.split('\n').find((line) => line.includes('--sync-wait-secs'));
+    const syncWaitBlock = text.slice(text.indexOf(syncWaitLine), text.indexOf(syncWaitLine) + 400);
+    assert.match(syncWaitBlock, /300/, `--sync-wait-secs help does not give the default 300:\n${text}`);
+    assert.match(syncWaitBlock, /second/i, `--sync-wait-secs help does not give the unit:\n${text}`);
+    for (const level of ['debug', 'info', 'warn', 'error']) {
+      assert.ok(text.includes(level), `actord serve --help does not list log level ${level}:\n${text}`);
+    }
+  });
+});
+
+describe('first start', () => {
+  test('generated token is in a 0600 file', async () => {
+    const dataDir = await makeDataDir();
+    try {
+      await withServer({ dataDir, token: null }, async (server) => {
+        const stat = await fs.stat(path.join(dataDir, 'token'));
+        assert.equal(stat.mode & 0o777, 0o600, `token file mode is ${(stat.mode & 0o777).toString(8)}`);
+        assert.match(server.token, /^\S{16,}$/, 'token file holds a token of at least 16 characters');
+
+        const me = await server.me();
+        assert.equal(me.username, 'admin');
+        assert.equal(typeof me.id, 'string');
+        assert.ok(me.id.length > 0);
+      });
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('log names the token file, never the token', async () => {
+    const dataDir = await makeDataDir();
+    try {
+      let output = '';
+      await withServer({ dataDir, token: null, logLevel: 'debug' }, async (server) => {
+        // Requests that carry the token in the query string, a header and a
+        // body, so an access log or a debug dump would show it.
+        await server.api('GET', `/v2/users/me?token=${server.token}`, { token: null });
+        await server.api('GET', '/v2/users/me');
+        await server.api('POST', `/v2/acts?token=${server.token}`, { body: { name: 'x' }, token: null });
+        await sleep(200);
+        output = server.output;
+        assert.ok(!output.includes(server.token), `the log contains the token:\n${output}`);
+        assert.ok(output.includes(path.join(dataDir, 'token')), `the log does not name the token file:\n${output}`);
+      });
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('ACTORD_USERNAME and ACTORD_TOKEN set the user', async () => {
+    await withServer({ username: 'jane-doe', token: 'env-token-0123456789abcdef' }, async (server) => {
+      const me = await server.me();
+      assert.equal(me.username, 'jane-doe');
+      const wrong = await server.api('GET', '/v2/users/me', { token: 'env-token-0123456789abcdeX' });
+      assert.equal(wrong.status, 401, wrong.describe());
+    });
+  });
+
+  test('log levels are accepted', async () => {
+    for (const logLevel of ['debug', 'info', 'warn', 'error']) {
+      await withServer({ logLevel }, async (server) => {
+        await server.me();
+      });
+    }
+  });
+});
+
+describe('stop and restart', () => {
+  test('SIGTERM exits 0 while idle', async () => {
+    const server = new ActordServer();
+    await server.start();
+    const started = Date.now();
+    await server.stop();
+    assert.ok(Date.now() - started < 10_000, 'actord took over 10 s to stop');
+  });
+
+  test('SIGTERM exits 0 with a run waiting', async () => {
+    const server = new ActordServer();
+    await server.start();
+    let waiting;
+    try {
+      const { task } = await server.deployTask('sleep', { input: { seconds: 30 } });
+      waiting = openRequest(`${server.url}/v2/actor-tasks/${task.id}/run-sync-get-dataset-items`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      });
+      waiting.request.end('{}');
+      // Wait until the run has started, so stopping has a child process to end.
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const run = await server.lastRun(task.id);
+        if (run && run.status === 'RUNNING') break;
+        assert.ok(Date.now() < deadline, `run did not reach RUNNING: ${JSON.stringify(run)}`);
+        await sleep(100);
+      }
+    } finally {
+      await server.stop();
+    }
+    // The waiting client gets an answer or a closed connection, never a hang.
+    await waiting.response.then(
+      (res) => assert.ok(res.status >= 400, `sync request answered ${res.status} after stop`),
+      () => {},
+    );
+  });
+
+  test('restart keeps all data', async () => {
+    const dataDir = await makeDataDir();
+    try {
+      const first = new ActordServer({ dataDir, token: null });
+      await first.start();
+      let saved;
+      try {
+        const { actor, build, task } = await first.deployTask('push-items', { input: { count: 3 } });
+        const items = await first.runSyncItems(task.id);
+        assert.equal(items.length, 3);
+        const run = await first.lastRun(task.id);
+        const recordPath = `/v2/key-value-stores/${run.defaultKeyValueStoreId}/records/kept-record`;
+        const put = await first.api('PUT', recordPath, {
+          body: 'kept across restarts',
+          headers: { 'content-type': 'text/plain' },
+        });
+        expectStatus(put, 201);
+        saved = { token: first.token, actor, build, task, run, recordPath, items };
+      } catch (error) {
+        await first.stop();
+        throw error;
+      }
+      await first.stop({ removeDataDir: false });
+
+      const second = new ActordServer({ dataDir, token: null });
+      await second.start();
+      try {
+        assert.equal(second.token, saved.token, 'the generated token changed on restart');
+        const actor = expectStatus(await second.api('GET', `/v2/acts/${saved.actor.id}`), 200).data;
+        assert.equal(actor.name, saved.actor.name);
+        const build = expectStatus(await second.api('GET', `/v2/actor-builds/${saved.build.id}`), 200).data;
+        assert.equal(build.buildNumber, saved.build.buildNumber);
+        assert.equal(build.status, 'SUCCEEDED');
+        const task = expectStatus(await second.api('GET', `/v2/actor-tasks/${saved.task.id}`), 200).data;
+        assert.equal(task.name, saved.task.name);
+        assert.deepEqual(task.input, { count: 3 });
+
+        const run = await second.getRun(saved.run.id);
+        assert.equal(run.status, 'SUCCEEDED');
+        assert.equal(run.defaultDatasetId, saved.run.defaultDatasetId);
+        const last = await second.lastRun(saved.task.id);
+        assert.equal(last.id, saved.run.id);
+
+        const items = expectStatus(await second.api('GET', `/v2/datasets/${run.defaultDatasetId}/items`), 200);
+        assert.deepEqual(items.json, saved.items);
+        const record = expectStatus(await second.api('GET', saved.recordPath), 200);
+        assert.equal(record.text, 'kept across restarts');
+        const log = expectStatus(await second.api('GET', `/v2/actor-runs/${saved.run.id}/log`), 200);
+        assert.match(log.text, /push-items: pushed 3 items/);
+
+        // The restored build still runs.
+        const again = await second.runSyncItems(saved.task.id);
+        assert.equal(again.length, 3);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('user add', () => {
+  test('creates a user while serving', async () => {
+    await withServer({}, async (server) => {
+      const name = uniqueName('second-user');
+      const token = await server.addUser(name);
+      assert.notEqual(token, server.token);
+      const me = await server.me(token);
+      assert.equal(me.username, name);
+      const admin = await server.me();
+      assert.notEqual(me.id, admin.id);
+    });
+  });
+});
