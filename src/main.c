@@ -296,7 +296,7 @@ static int serve(int argc, char **argv)
 	log_info("main", "stopping on signal %d", sig);
 	server_quiesce();
 	runner_shutdown();
-	/* Let the resumed requests send their answers before closing. */
+	/* Let the resumed requests send their responses before closing. */
 	usleep(300000);
 	server_stop();
 	store_close_global();

@@ -136,7 +136,7 @@ static void sync_suspend(void *arg)
 	req_suspend(arg);
 }
 
-/* 408: the platform names no run here; actord adds the run's id, status
+/* 408. The platform names no run here. actord adds the run's id, status
  * and items URL, so a caller can fetch the items later instead of paying
  * for a second run. */
 static void respond_wait_expired(struct req *r, const struct run *run)

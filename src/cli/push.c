@@ -207,7 +207,7 @@ static int upload(const char *url, const char *token, const char *name,
 		buf_put_json_cstr(&body, name);
 		buf_printf(&body, ",\"versions\":[%s]}", version->data);
 	} else {
-		fprintf(stderr, "actord push: the server answered %ld: %s\n",
+		fprintf(stderr, "actord push: looking up the actor failed (HTTP %ld): %s\n",
 			res.status, res.body.data);
 		goto out;
 	}

@@ -144,9 +144,9 @@ static void reply_too_large(struct req *r, uint64_t length)
 
 /*
  * A body without Content-Length (chunked) that passes the limit. MHD lets
- * a response be queued only before the body or after all of it, so the
+ * a response be queued only before the body or after all of it. So the
  * rest is counted and dropped, never stored, and the 413 goes out at its
- * end; past twice the limit the connection is closed instead.
+ * end. Past twice the limit the connection is closed instead.
  */
 static enum MHD_Result discard_body(struct req *r, size_t n)
 {
