@@ -75,29 +75,16 @@ static void save_actor(struct req *r, const struct json *base,
 {
 	struct buf extra = BUF_INIT;
 	struct buf doc = BUF_INIT;
-	struct store_doc d;
-	int rc;
+	const struct json *name;
 
 	fixed_fields(&extra, id, r, base == NULL);
 	if (!base && !json_get(body, "defaultRunOptions"))
 		buf_puts(&extra, ",\"defaultRunOptions\":{\"build\":\"latest\","
 			 "\"timeoutSecs\":3600,\"memoryMbytes\":1024}");
 	api_merge_object(&doc, base, body, actor_fields, actor_fixed, extra.data);
-	memset(&d, 0, sizeof(d));
-	snprintf(d.id, sizeof(d.id), "%s", id);
-	snprintf(d.user_id, sizeof(d.user_id), "%s", r->user.id);
-	d.name = (char *)json_get(body, "name") ?
-		 (char *)json_get(body, "name")->str :
-		 (char *)json_get(base, "name")->str;
-	d.doc = doc.data;
-	rc = store_doc_put(r->store, STORE_ACTOR, &d);
-	if (rc == STORE_CONFLICT)
-		resp_error(r, 409, "actor-name-not-unique", "You already have"
-			   " an actor named '%s'.", d.name);
-	else if (rc)
-		resp_internal(r);
-	else
-		resp_data(r, status, doc.data, doc.len);
+	name = json_get(body, "name") ? json_get(body, "name") :
+	       json_get(base, "name");
+	api_store_doc(r, STORE_ACTOR, id, "", name->str, &doc, status);
 	buf_release(&extra);
 	buf_release(&doc);
 }

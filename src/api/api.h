@@ -78,6 +78,14 @@ void api_merge_object(struct buf *out, const struct json *base,
 		      const struct json *over, const char *const *allowed,
 		      const char *const *skip, const char *extra);
 
+/*
+ * Store an actor or task document (the user is r's) and respond with it
+ * and status, or 409 when the user has another one with this name.
+ */
+void api_store_doc(struct req *r, enum store_kind kind, const char *id,
+		   const char *parent_id, const char *name,
+		   const struct buf *doc, unsigned status);
+
 /* 1 if key is in the NULL-terminated list. */
 int api_key_in(const char *key, const char *const *list);
 

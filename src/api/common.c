@@ -363,3 +363,28 @@ void api_list_release(struct list_page *l)
 {
 	buf_release(&l->items);
 }
+
+void api_store_doc(struct req *r, enum store_kind kind, const char *id,
+		   const char *parent_id, const char *name,
+		   const struct buf *doc, unsigned status)
+{
+	struct store_doc d;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.id, sizeof(d.id), "%s", id);
+	snprintf(d.user_id, sizeof(d.user_id), "%s", r->user.id);
+	snprintf(d.parent_id, sizeof(d.parent_id), "%s", parent_id);
+	d.name = (char *)name;
+	d.doc = doc->data;
+	rc = store_doc_put(r->store, kind, &d);
+	if (rc == STORE_CONFLICT)
+		resp_error(r, 409, kind == STORE_ACTOR ? "actor-name-not-unique" :
+			   "actor-task-name-not-unique", "You already have %s"
+			   " named '%s'.", kind == STORE_ACTOR ? "an actor" :
+			   "a task", name);
+	else if (rc)
+		resp_internal(r);
+	else
+		resp_data(r, status, doc->data, doc->len);
+}

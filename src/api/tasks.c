@@ -84,9 +84,7 @@ static void save_task(struct req *r, const struct json *base,
 {
 	struct buf extra = BUF_INIT, doc = BUF_INIT;
 	char now[TIME_ISO_LEN];
-	struct store_doc d;
 	const struct json *name = json_get(body, "name");
-	int rc;
 
 	time_format_iso(time_now_ms(), now);
 	buf_printf(&extra, "\"id\":\"%s\",\"userId\":\"%s\",\"actId\":\"%s\","
@@ -102,20 +100,8 @@ static void save_task(struct req *r, const struct json *base,
 			buf_puts(&extra, ",\"options\":{\"build\":\"latest\"}");
 	}
 	api_merge_object(&doc, base, body, task_fields, task_fixed, extra.data);
-	memset(&d, 0, sizeof(d));
-	snprintf(d.id, sizeof(d.id), "%s", id);
-	snprintf(d.user_id, sizeof(d.user_id), "%s", r->user.id);
-	snprintf(d.parent_id, sizeof(d.parent_id), "%s", actor_id);
-	d.name = (char *)(name ? name->str : json_get(base, "name")->str);
-	d.doc = doc.data;
-	rc = store_doc_put(r->store, STORE_TASK, &d);
-	if (rc == STORE_CONFLICT)
-		resp_error(r, 409, "actor-task-name-not-unique", "You already"
-			   " have a task named '%s'.", d.name);
-	else if (rc)
-		resp_internal(r);
-	else
-		resp_data(r, status, doc.data, doc.len);
+	api_store_doc(r, STORE_TASK, id, actor_id,
+		      name ? name->str : json_get(base, "name")->str, &doc, status);
 	buf_release(&extra);
 	buf_release(&doc);
 }
