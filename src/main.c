@@ -49,7 +49,8 @@ static const char usage[] =
 "                           before answering 408 (default 300)\n"
 "  --threads N              HTTP worker threads (default 4)\n"
 "  --max-connections N      open connections at most, waiting ones\n"
-"                           included (default 4096)\n"
+"                           included; each HTTP thread takes an equal\n"
+"                           share (default 16384)\n"
 "  --idle-timeout-secs N    close a connection idle this long; waiting\n"
 "                           requests do not count as idle (default 120)\n"
 "  --kill-grace-secs N      seconds between SIGTERM and SIGKILL when a run\n"
@@ -249,7 +250,7 @@ static void block_signals(sigset_t *waited)
 static int serve(int argc, char **argv)
 {
 	struct serve_options o = {
-		"127.0.0.1", 8080, "actord-data", NULL, 300, 4, 4096, 120, 10,
+		"127.0.0.1", 8080, "actord-data", NULL, 300, 4, 16384, 120, 10,
 	};
 	struct server_config sc;
 	struct runner_config rc;

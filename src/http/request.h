@@ -41,8 +41,8 @@ struct req {
 	const char *params[4];		/* route ":" captures, in segments */
 	struct buf body;
 	int has_body;			/* a body was sent, even an empty one */
-	int64_t body_limit_hit;		/* body bytes seen once past the
-					 * limit; 0 while under it */
+	int body_rejected;		/* a 413 went out (body_limit.c) */
+	uint64_t body_discarded;	/* bytes read and dropped since */
 
 	struct user user;		/* valid when authenticated is 1 */
 	int authenticated;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http/body_limit.h"
 #include "http/response.h"
 #include "util/log.h"
 
@@ -133,38 +134,8 @@ static enum MHD_Result queue(struct req *r)
 	return ret;
 }
 
-static void reply_too_large(struct req *r, uint64_t length)
-{
-	resp_error(r, 413, "request-too-large",
-		   "The POST payload is too large (limit: %d bytes, actual"
-		   " length: %llu bytes).", MAX_BODY_BYTES,
-		   (unsigned long long)length);
-	resp_header(r, "Connection", "close");
-}
-
-/*
- * A body without Content-Length (chunked) that passes the limit. MHD lets
- * a response be queued only before the body or after all of it. So the
- * rest is counted and dropped, never stored, and the 413 goes out at its
- * end. Past twice the limit the connection is closed instead.
- */
-static enum MHD_Result discard_body(struct req *r, size_t n)
-{
-	if (!r->body_limit_hit) {
-		r->body_limit_hit = (int64_t)r->body.len;
-		buf_release(&r->body);
-	}
-	r->body_limit_hit += (int64_t)n;
-	if (r->body_limit_hit > 2 * (int64_t)MAX_BODY_BYTES) {
-		log_info("http", "closing a connection whose body passed %d"
-			 " bytes", 2 * MAX_BODY_BYTES);
-		return MHD_NO;
-	}
-	return MHD_YES;
-}
-
 /* Checks made on the headers alone, before any body is read. Returns 1
- * when a response was made. */
+ * when a response was queued, 2 when one was sent past MHD. */
 static int check_headers(struct req *r)
 {
 	const char *length = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -174,10 +145,8 @@ static int check_headers(struct req *r)
 		char *end;
 		unsigned long long n = strtoull(length, &end, 10);
 
-		if (n > MAX_BODY_BYTES) {
-			reply_too_large(r, n);
-			return 1;
-		}
+		if (n > MAX_BODY_BYTES)
+			return body_reject_declared(r, n);
 	}
 	/* TODO: decode gzip, deflate and br bodies; until then only plain
 	 * bodies are accepted. */
@@ -288,9 +257,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (!r) {
 		r = req_new(conn, url, method);
 		*con_cls = r;
-		if (check_headers(r))
+		switch (check_headers(r)) {
+		case 1:
 			return queue(r);
-		return MHD_YES;
+		default:
+			return MHD_YES;
+		}
 	}
 	if (r->suspended) {
 		r->suspended = 0;
@@ -302,15 +274,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 
 		r->has_body = 1;
 		*upload_data_size = 0;
-		if (r->body_limit_hit || r->body.len + n > MAX_BODY_BYTES)
-			return discard_body(r, n);
+		if (r->body_rejected || r->body.len + n > MAX_BODY_BYTES)
+			return body_discard(r, n);
 		buf_append(&r->body, upload_data, n);
 		return MHD_YES;
 	}
-	if (r->body_limit_hit) {
-		reply_too_large(r, (uint64_t)r->body_limit_hit);
-		return queue(r);
-	}
+	if (r->body_rejected)
+		return MHD_NO;	/* the 413 is out; close the connection */
 	dispatch(r);
 	if (r->suspended)
 		return MHD_YES;
