@@ -467,6 +467,11 @@ static void take_start_requests(void)
 	}
 }
 
+static int is_control(const struct epoll_event *ev)
+{
+	return ev->data.ptr == &wake_fd || ev->data.ptr == &signal_fd;
+}
+
 static void handle_event(struct epoll_event *ev)
 {
 	if (ev->data.ptr == &wake_fd) {
@@ -511,8 +516,14 @@ static void *runner_main(void *arg)
 		if (timeout < 0 || timeout > 1000)
 			timeout = 1000;
 		n = epoll_wait(epoll_fd, events, 32, (int)timeout);
+		/* Output first: reaping (a SIGCHLD in the same batch) frees
+		 * the runs whose pipes the other events point at. */
 		for (i = 0; i < n; i++)
-			handle_event(&events[i]);
+			if (!is_control(&events[i]))
+				handle_event(&events[i]);
+		for (i = 0; i < n; i++)
+			if (is_control(&events[i]))
+				handle_event(&events[i]);
 		/* A SIGCHLD can merge with one handled earlier: check anyway. */
 		if (active)
 			reap();
