@@ -5,7 +5,8 @@
 set -eu
 
 PKGS="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev
-libcmocka-dev zlib1g-dev libbrotli-dev libpq-dev python3 curl nodejs npm"
+libcmocka-dev zlib1g-dev libbrotli-dev libpq-dev libxlsxwriter-dev python3 curl
+nodejs npm libxml2-utils"
 
 missing=""
 for p in $PKGS; do

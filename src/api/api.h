@@ -56,14 +56,6 @@ void api_put_time(struct buf *b, int comma, const char *key, int64_t ms);
 /* 404 record-not-found naming what was looked for. */
 void api_not_found(struct req *r, const char *what, const char *ref);
 
-/* Item pagination shared by every items route. */
-struct page {
-	int64_t offset;
-	int64_t limit;		/* 0: no limit */
-	int desc;
-	int jsonl;		/* format=jsonl, else json */
-};
-int api_parse_page(struct req *r, struct page *p);
 
 
 /* For the API objects kept as documents (actors, tasks). */

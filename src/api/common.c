@@ -246,27 +246,6 @@ void api_put_time(struct buf *b, int comma, const char *key, int64_t ms)
 	api_put_str(b, comma, key, when);
 }
 
-int api_parse_page(struct req *r, struct page *p)
-{
-	const char *format = req_query(r, "format");
-
-	memset(p, 0, sizeof(*p));
-	if (format && *format && strcmp(format, "json")) {
-		if (strcmp(format, "jsonl")) {
-			/* TODO: csv, html, xlsx, xml and rss writers. */
-			resp_error(r, 400, "invalid-input", "Parameter 'format'"
-				   " must be json or jsonl, got '%s'.", format);
-			return -1;
-		}
-		p->jsonl = 1;
-	}
-	if (api_query_int(r, "offset", 0, &p->offset) ||
-	    api_query_int(r, "limit", 0, &p->limit) ||
-	    api_query_bool(r, "desc", 0, &p->desc))
-		return -1;
-	return 0;
-}
-
 int api_key_in(const char *key, const char *const *list)
 {
 	for (; list && *list; list++)

@@ -33,6 +33,7 @@ void api_update_run(struct req *r);
 void api_get_log(struct req *r);
 void api_get_last_run(struct req *r);
 void api_get_last_run_items(struct req *r);
+void api_get_run_items(struct req *r);
 
 void api_run_task_sync_items(struct req *r);
 

@@ -39,6 +39,7 @@ const struct route api_routes[] = {
 	{ "/v2/actor-runs/:", GET, api_get_run, ROUTE_PUBLIC },
 	{ "/v2/actor-runs/:", PUT, api_update_run, 0 },
 	{ "/v2/actor-runs/:/log", GET, api_get_log, ROUTE_PUBLIC },
+	{ "/v2/actor-runs/:/dataset/items", GET, api_get_run_items, 0 },
 	{ "/v2/logs/:", GET, api_get_log, ROUTE_PUBLIC },
 
 	{ "/v2/datasets/:", GET, api_get_dataset, 0 },

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/items.h"
+#include "export/pipeline.h"
 #include "runner/runner.h"
 #include "util/fs.h"
 #include "util/timeutil.h"
@@ -196,17 +196,38 @@ void api_get_last_run(struct req *r)
 	store_run_release(&run);
 }
 
+/* Respond with the items of a run's default dataset. */
+static void respond_run_items(struct req *r, const struct run *run)
+{
+	struct export_request x;
+	struct storage ds;
+
+	if (export_parse(r, &x) == 0) {
+		if (store_storage_get(r->store, STORAGE_DATASET,
+				      run->dataset_id, &ds))
+			resp_internal(r);
+		else
+			export_respond(r, 200, &ds, &x);
+	}
+	export_request_release(&x);
+}
+
 void api_get_last_run_items(struct req *r)
 {
-	struct storage ds;
-	struct page p;
 	struct run run;
 
-	if (api_parse_page(r, &p) || load_last_run(r, &run))
+	if (load_last_run(r, &run))
 		return;
-	if (store_storage_get(r->store, STORAGE_DATASET, run.dataset_id, &ds))
-		resp_internal(r);
-	else
-		export_items(r, 200, ds.id, ds.item_count, &p);
+	respond_run_items(r, &run);
+	store_run_release(&run);
+}
+
+void api_get_run_items(struct req *r)
+{
+	struct run run;
+
+	if (load_run(r, &run, 1))
+		return;
+	respond_run_items(r, &run);
 	store_run_release(&run);
 }

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "export/items.h"
+#include "export/pipeline.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -81,13 +81,13 @@ void api_get_queue(struct req *r)
 
 void api_get_items(struct req *r)
 {
+	struct export_request x;
 	struct storage s;
-	struct page p;
 
-	if (api_parse_page(r, &p) ||
-	    api_find_storage(r, STORAGE_DATASET, r->params[0], &s))
-		return;
-	export_items(r, 200, s.id, s.item_count, &p);
+	if (export_parse(r, &x) == 0 &&
+	    api_find_storage(r, STORAGE_DATASET, r->params[0], &s) == 0)
+		export_respond(r, 200, &s, &x);
+	export_request_release(&x);
 }
 
 void api_push_items(struct req *r)
@@ -121,7 +121,7 @@ out:
 void api_get_record(struct req *r)
 {
 	struct storage s;
-	struct record rec;
+	struct kv_record rec;
 	struct buf b = BUF_INIT;
 	int rc;
 

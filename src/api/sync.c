@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "api/input_schema.h"
-#include "export/items.h"
+#include "export/pipeline.h"
 #include "runner/runner.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -27,7 +27,7 @@ struct run_options {
 struct sync_wait {
 	struct run_waiter waiter;
 	struct req *req;
-	struct page page;
+	struct export_request export;
 };
 
 /* A number field of a JSON object, or def. */
@@ -183,7 +183,7 @@ static void sync_resume(struct req *r)
 				   run.dataset_id, &ds))
 		resp_internal(r);
 	else
-		export_items(r, 201, ds.id, ds.item_count, &s->page);
+		export_respond(r, 201, &ds, &s->export);
 	store_run_release(&run);
 }
 
@@ -234,13 +234,23 @@ static void fill_run(struct run *run, const struct req *r,
 }
 
 /* Start the run and suspend the request until it ends. */
+static void free_wait(void *ctx)
+{
+	struct sync_wait *s = ctx;
+
+	export_request_release(&s->export);
+	free(s);
+}
+
+/* Start the run and suspend the request until it ends. Takes over x. */
 static void start_and_wait(struct req *r, const struct run *run,
-			   const struct page *page)
+			   struct export_request *x)
 {
 	struct sync_wait *s = xcalloc(1, sizeof(*s));
 
 	s->req = r;
-	s->page = *page;
+	s->export = *x;
+	memset(x, 0, sizeof(*x));
 	snprintf(s->waiter.run_id, sizeof(s->waiter.run_id), "%s", run->id);
 	s->waiter.deadline_ms = time_mono_ms() +
 				(int64_t)api_sync_wait_secs * 1000;
@@ -248,7 +258,7 @@ static void start_and_wait(struct req *r, const struct run *run,
 	s->waiter.ctx = s;
 	r->resume = sync_resume;
 	r->resume_ctx = s;
-	r->resume_ctx_free = free;
+	r->resume_ctx_free = free_wait;
 	runner_wait(&s->waiter, sync_suspend, r);
 	runner_start(run->id);
 	log_info("api", "run %s of task %s started; request waits",
@@ -263,12 +273,15 @@ void api_run_task_sync_items(struct req *r)
 	struct json_error perr;
 	struct run_options o;
 	struct build b;
-	struct page page;
+	struct export_request x;
 	struct run run;
 
 	memset(&actor_d, 0, sizeof(actor_d));
-	if (api_parse_page(r, &page) || api_load_task(r, &task_d, &task))
+	memset(&task_d, 0, sizeof(task_d));
+	if (export_parse(r, &x) || api_load_task(r, &task_d, &task)) {
+		export_request_release(&x);
 		return;
+	}
 	if (r->method == METHOD_POST && api_body_object(r, 1, &body))
 		goto out;
 	if (store_doc_get(r->store, STORE_ACTOR, task_d.parent_id, &actor_d)) {
@@ -290,10 +303,11 @@ void api_run_task_sync_items(struct req *r)
 		if (create_run(r, &run, &input))
 			resp_internal(r);
 		else
-			start_and_wait(r, &run, &page);
+			start_and_wait(r, &run, &x);
 	}
 	store_build_release(&b);
 out:
+	export_request_release(&x);
 	buf_release(&input);
 	json_doc_free(body);
 	json_doc_free(actor);

@@ -56,6 +56,8 @@ struct writer {
 
 /* The writer of a format name, or NULL for an unknown format. */
 const struct writer *writer_find(const char *format);
+/* Append the accepted format names, "json, jsonl, ...", for messages. */
+void writer_format_list(struct buf *out);
 
 extern const struct writer writer_json, writer_jsonl, writer_csv,
 	writer_html, writer_xlsx, writer_xml, writer_rss;

@@ -843,7 +843,7 @@ int store_items_read(struct store *st, const char *dataset_id, int64_t from,
 /* Records --------------------------------------------------------------- */
 
 int store_record_get(struct store *st, const char *kvs_id, const char *key,
-		     struct record *out)
+		     struct kv_record *out)
 {
 	sqlite3_stmt *stmt = prep(st, "SELECT content_type, value FROM records"
 				  " WHERE kvs_id = ? AND key = ?", "ss",
@@ -873,7 +873,7 @@ int store_record_put(struct store *st, const char *kvs_id, const char *key,
 			    time_now_ms()));
 }
 
-void store_record_release(struct record *r)
+void store_record_release(struct kv_record *r)
 {
 	free(r->content_type);
 	free(r->value);

@@ -197,16 +197,16 @@ typedef int (*store_item_fn)(void *ctx, int64_t index, const char *json,
 int store_items_read(struct store *st, const char *dataset_id, int64_t from,
 		     int64_t to, int desc, store_item_fn fn, void *ctx);
 
-struct record {
+struct kv_record {
 	char *content_type;
 	char *value;		/* may hold NUL bytes */
 	size_t len;
 };
 
 int store_record_get(struct store *st, const char *kvs_id, const char *key,
-		     struct record *out);
+		     struct kv_record *out);
 int store_record_put(struct store *st, const char *kvs_id, const char *key,
 		     const char *content_type, const void *value, size_t len);
-void store_record_release(struct record *r);
+void store_record_release(struct kv_record *r);
 
 #endif

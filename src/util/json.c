@@ -95,6 +95,32 @@ static void arena_release(struct arena *a)
 }
 
 /*
+ * Empty the arena for the next document and keep one chunk: the head when
+ * it held the whole document, otherwise a new chunk as large as all the
+ * chunks together and at least twice the head. A reused arena therefore
+ * stops allocating once it has grown to fit its largest document.
+ */
+static void arena_reset(struct arena *a)
+{
+	struct arena_chunk *chunk;
+	size_t total = 0;
+
+	if (!a->head)
+		return;
+	if (!a->head->next) {
+		a->head->used = 0;
+		return;
+	}
+
+	for (chunk = a->head; chunk; chunk = chunk->next)
+		total += chunk->cap;
+	if (total < 2 * a->head->cap)
+		total = 2 * a->head->cap;
+	arena_release(a);
+	a->head = arena_new_chunk(total);
+}
+
+/*
  * Scanner shared by json_parse() and json_items_parse(). Every function
  * returns 0 on success or -1 after filling lx->err. Positions are byte
  * pointers into the source, and an error offset is counted from lx->src.
@@ -768,24 +794,44 @@ static struct json *parse_value(struct parser *ps, unsigned depth)
 struct json_doc *json_parse(const char *src, size_t len,
 			    struct json_error *err)
 {
-	struct json_error ignored;
-	struct json_doc *doc;
-	struct parser ps;
+	struct json_doc *doc = json_doc_new();
 
-	lexer_init(&ps.lx, src, len, err ? err : &ignored);
-	if (lexer_require_value(&ps.lx))
-		return NULL;
-
-	doc = xmalloc(sizeof(*doc));
-	doc->arena.head = NULL;
-	doc->arena.next_cap = ARENA_FIRST_CHUNK;
-	ps.arena = &doc->arena;
-	doc->root = parse_value(&ps, 0);
-	if (!doc->root || lexer_finish(&ps.lx)) {
+	if (json_parse_into(doc, src, len, err)) {
 		json_doc_free(doc);
 		return NULL;
 	}
 	return doc;
+}
+
+struct json_doc *json_doc_new(void)
+{
+	struct json_doc *doc = xmalloc(sizeof(*doc));
+
+	doc->arena.head = NULL;
+	doc->arena.next_cap = ARENA_FIRST_CHUNK;
+	doc->root = NULL;
+	return doc;
+}
+
+int json_parse_into(struct json_doc *doc, const char *src, size_t len,
+		    struct json_error *err)
+{
+	struct json_error ignored;
+	struct parser ps;
+
+	arena_reset(&doc->arena);
+	doc->root = NULL;
+	lexer_init(&ps.lx, src, len, err ? err : &ignored);
+	if (lexer_require_value(&ps.lx))
+		return -1;
+
+	ps.arena = &doc->arena;
+	doc->root = parse_value(&ps, 0);
+	if (!doc->root || lexer_finish(&ps.lx)) {
+		doc->root = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 const struct json *json_root(const struct json_doc *doc)

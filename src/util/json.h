@@ -5,8 +5,10 @@
  * gives the same numbers and the same string escapes, with only the
  * whitespace outside strings removed.
  *
- * Two entry points:
+ * Three entry points:
  *   json_parse()       a read-only tree, for request bodies, inputs, schemas;
+ *   json_parse_into()  the same tree in a document reused from text to text,
+ *                      for the export path, which parses every stored item;
  *   json_items_parse() the dataset push path: validates one object or an
  *                      array of objects and compacts each object into one
  *                      buffer, without building a tree.
@@ -76,6 +78,20 @@ struct json_doc *json_parse(const char *src, size_t len,
 			    struct json_error *err);
 const struct json *json_root(const struct json_doc *doc);
 void json_doc_free(struct json_doc *doc);
+
+/*
+ * Parse like json_parse(), but into a document that is reused from call
+ * to call, for loops over many small texts. Each call discards the
+ * previous tree, so pointers into it become invalid, but keeps the memory,
+ * which grows to fit the largest text seen: a warm document parses without
+ * allocating. json_doc_new() returns an empty document (json_root() is
+ * NULL) that the caller frees with json_doc_free(). json_parse_into()
+ * returns 0, or -1 after filling err and leaving json_root() NULL. The
+ * document stays usable either way.
+ */
+struct json_doc *json_doc_new(void);
+int json_parse_into(struct json_doc *doc, const char *src, size_t len,
+		    struct json_error *err);
 
 /* Member of obj named key, the last one if repeated; NULL if none. */
 const struct json *json_get(const struct json *obj, const char *key);

@@ -8,16 +8,15 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "export/items.h"
+#include "export/pipeline.h"
 #include "util/base64.h"
 
 static void range(int64_t offset, int64_t limit, int desc, int64_t total,
 		  int64_t from, int64_t to)
 {
-	struct page p = { offset, limit, desc, 0 };
 	struct item_range r;
 
-	item_range_compute(&p, total, &r);
+	item_range_compute(offset, limit, desc, total, &r);
 	assert_int_equal(r.from, from);
 	assert_int_equal(r.to, to);
 	assert_int_equal(r.total, total);

@@ -708,6 +708,90 @@ static void test_json_large_document(void **state)
 	buf_release(&src);
 }
 
+static void test_json_doc_new_empty(void **state)
+{
+	struct json_doc *doc = json_doc_new();
+
+	(void)state;
+	assert_non_null(doc);
+	assert_null(json_root(doc));
+	json_doc_free(doc);
+}
+
+static void test_json_parse_into_reused(void **state)
+{
+	static const char *const texts[] = {
+		"{\"a\":1,\"b\":[true,null]}",
+		"[1.50,\"\\u00e9\"]",
+		"\"s\"",
+		"{}",
+		"{\"k\":{\"n\":-0.0e+1}}",
+	};
+	struct json_doc *doc = json_doc_new();
+	struct json_error err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		assert_int_equal(json_parse_into(doc, texts[i], strlen(texts[i]),
+						 &err), 0);
+		assert_written(doc, texts[i]);
+	}
+	json_doc_free(doc);
+}
+
+static void test_json_parse_into_error(void **state)
+{
+	struct json_doc *doc = json_doc_new();
+	struct json_error err;
+
+	(void)state;
+	assert_int_equal(json_parse_into(doc, LIT("[1]"), &err), 0);
+	assert_int_equal(json_parse_into(doc, LIT("{\"a\" 1}"), &err), -1);
+	assert_string_equal(err.message, "unexpected character '1', expected ':'");
+	assert_int_equal(err.offset, 5);
+	assert_null(json_root(doc));
+	assert_int_equal(json_parse_into(doc, LIT("  "), NULL), -1);
+	assert_null(json_root(doc));
+
+	/* The document stays usable after a failure. */
+	assert_int_equal(json_parse_into(doc, LIT("true"), &err), 0);
+	assert_int_equal(json_root(doc)->type, JSON_TRUE);
+	json_doc_free(doc);
+}
+
+/*
+ * A document that outgrew its first chunk keeps one chunk large enough
+ * for the same text, so later parses reuse it: the root, the first node
+ * allocated, lands at the same address each time.
+ */
+static void test_json_parse_into_keeps_memory(void **state)
+{
+	struct json_doc *doc = json_doc_new();
+	struct buf src = BUF_INIT;
+	const struct json *first;
+	size_t i;
+
+	(void)state;
+	buf_putc(&src, '[');
+	for (i = 0; i < 20000; i++)
+		buf_printf(&src, "%s{\"i\":%zu,\"s\":\"v%zu\"}", i ? "," : "",
+			   i, i);
+	buf_putc(&src, ']');
+
+	assert_int_equal(json_parse_into(doc, src.data, src.len, NULL), 0);
+	assert_int_equal(json_parse_into(doc, src.data, src.len, NULL), 0);
+	first = json_root(doc);
+	assert_int_equal(json_parse_into(doc, src.data, src.len, NULL), 0);
+	assert_ptr_equal(json_root(doc), first);
+	assert_int_equal(json_root(doc)->count, 20000);
+	assert_int_equal(json_parse_into(doc, LIT("{\"small\":1}"), NULL), 0);
+	assert_ptr_equal(json_root(doc), first);
+	assert_written(doc, "{\"small\":1}");
+	json_doc_free(doc);
+	buf_release(&src);
+}
+
 static void test_json_items_one_object(void **state)
 {
 	struct json_items items = JSON_ITEMS_INIT;
@@ -1060,6 +1144,10 @@ int main(void)
 		cmocka_unit_test(test_json_depth_objects),
 		cmocka_unit_test(test_json_null_error_pointer),
 		cmocka_unit_test(test_json_large_document),
+		cmocka_unit_test(test_json_doc_new_empty),
+		cmocka_unit_test(test_json_parse_into_reused),
+		cmocka_unit_test(test_json_parse_into_error),
+		cmocka_unit_test(test_json_parse_into_keeps_memory),
 		cmocka_unit_test(test_json_items_one_object),
 		cmocka_unit_test(test_json_items_array),
 		cmocka_unit_test(test_json_items_empty_array),
