@@ -174,6 +174,9 @@ static int parse_format_options(struct req *r, struct export_request *x)
 	    api_query_bool(r, "bom", x->writer->bom_by_default, &x->bom) ||
 	    api_query_bool(r, "attachment", 0, &x->attachment))
 		return -1;
+	/* A BOM would corrupt the binary xlsx file: bom applies to text. */
+	if (x->writer == &writer_xlsx)
+		x->bom = 0;
 	f->feed_title = text_param(r, x, "feedTitle");
 	f->feed_description = text_param(r, x, "feedDescription");
 	return 0;

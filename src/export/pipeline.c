@@ -37,7 +37,11 @@ struct export_state {
 	struct buf pending;
 	size_t pending_pos;
 	int failed;
+	int64_t records;	/* output records counted by the column pass */
 };
+
+/* Rows an xlsx worksheet holds besides its header row. */
+#define XLSX_MAX_RECORDS (1048576 - 1)
 
 void item_range_compute(int64_t offset, int64_t limit, int desc,
 			int64_t total, struct item_range *out)
@@ -192,6 +196,7 @@ static int collect_columns(void *ctx, const struct record *rec)
 {
 	struct export_state *s = ctx;
 
+	s->records++;
 	return columns_add(s->columns, rec);
 }
 
@@ -219,6 +224,13 @@ static int find_columns(struct req *r, struct export_state *s)
 				    s->range.to, s->req.desc, add_columns_of_item,
 				    s)) {
 		resp_internal(r);
+		return -1;
+	}
+	if (s->req.writer == &writer_xlsx && s->records > XLSX_MAX_RECORDS) {
+		resp_error(r, 400, "invalid-input", "The export has %lld items,"
+			   " more than the %d rows an xlsx worksheet holds;"
+			   " choose fewer with 'offset' and 'limit'.",
+			   (long long)s->records, XLSX_MAX_RECORDS);
 		return -1;
 	}
 	if (s->failed) {
