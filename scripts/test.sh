@@ -1,8 +1,8 @@
 #!/bin/sh
-# Run the whole test suite: install missing dependencies, build, run the
-# cmocka unit tests, the API tests against a real actord and the example
-# actor tests; then the unit and API tests again with AddressSanitizer and
-# UndefinedBehaviorSanitizer.
+# Run the whole test suite. It installs missing dependencies, builds, and
+# runs the cmocka unit tests, the API tests against a real actord and the
+# example actor tests. Then it runs the unit and API tests again with
+# AddressSanitizer and UndefinedBehaviorSanitizer.
 #
 # Usage: scripts/test.sh [--quick]
 #   --quick  skip the sanitizer pass

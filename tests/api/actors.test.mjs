@@ -164,13 +164,13 @@ describe('update', () => {
   });
 
   test('PUT to a taken name is 409', async () => {
-    const taken = uniqueName('taken');
-    await server.createActor(taken, textSourceFiles({ 'main.py': MAIN_PY, Dockerfile: DOCKERFILE }));
+    const takenName = uniqueName('taken');
+    await server.createActor(takenName, textSourceFiles({ 'main.py': MAIN_PY, Dockerfile: DOCKERFILE }));
     const actor = await server.createActor(
       uniqueName('renamer'),
       textSourceFiles({ 'main.py': MAIN_PY, Dockerfile: DOCKERFILE }),
     );
-    const res = await server.api('PUT', `/v2/acts/${actor.id}`, { body: { name: taken } });
+    const res = await server.api('PUT', `/v2/acts/${actor.id}`, { body: { name: takenName } });
     expectError(res, 409, 'actor-name-not-unique');
   });
 });

@@ -39,6 +39,13 @@ describe('users/me', () => {
     expectError(await server.api('GET', '/v2/users/me', { token: longer }), 401, 'token-not-valid');
   });
 
+  test('header token wins over query token', async () => {
+    const headerValid = await server.api('GET', '/v2/users/me?token=wrong-token');
+    expectStatus(headerValid, 200);
+    const queryValid = await server.api('GET', `/v2/users/me?token=${server.token}`, { token: 'wrong-token' });
+    expectError(queryValid, 401, 'token-not-valid');
+  });
+
   test('malformed Authorization header is 401', async () => {
     const cases = [`Basic ${server.token}`, 'Bearer', 'Bearer ', server.token];
     for (const authorization of cases) {

@@ -113,7 +113,7 @@ describe('records written over the API', () => {
       headers: { 'content-type': 'application/json' },
     });
     expectError(res, 403, 'permission-denied');
-    const kept = expectStatus(await server.api('GET', recordPath('OUTPUT')), 200);
-    assert.deepEqual(kept.json, { ok: true, count: 3 });
+    const unchanged = expectStatus(await server.api('GET', recordPath('OUTPUT')), 200);
+    assert.deepEqual(unchanged.json, { ok: true, count: 3 });
   });
 });

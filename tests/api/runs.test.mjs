@@ -10,6 +10,9 @@ const server = useServer();
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const LOG_LINE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\s/;
+// The values of meta.origin and generalAccess in the Apify API v2.
+const RUN_ORIGINS = ['DEVELOPMENT', 'WEB', 'API', 'SCHEDULER', 'TEST', 'WEBHOOK', 'ACTOR', 'CLI', 'CI', 'STANDBY', 'MCP'];
+const GENERAL_ACCESS_VALUES = ['ANYONE_WITH_ID_CAN_READ', 'ANYONE_WITH_NAME_CAN_READ', 'FOLLOW_USER_SETTING', 'RESTRICTED'];
 
 describe('process environment', () => {
   let deployment;
@@ -84,6 +87,14 @@ describe('process environment', () => {
     }
   });
 
+  test('default storages exist at start', () => {
+    assert.deepEqual(item.storages, {
+      datasets: run.defaultDatasetId,
+      'key-value-stores': run.defaultKeyValueStoreId,
+      'request-queues': run.defaultRequestQueueId,
+    });
+  });
+
   test('cwd holds the build files', () => {
     assert.ok(item.files.includes('main.py'), `files in ${item.cwd}: ${item.files}`);
     assert.ok(item.files.includes('.actor/actor.json'), `files in ${item.cwd}: ${item.files}`);
@@ -122,27 +133,27 @@ describe('run object', () => {
     const me = await server.me();
     const res = expectStatus(await server.api('GET', `/v2/actor-runs/${run.id}`), 200);
     const data = res.data;
+
     assert.equal(data.id, run.id);
     assert.equal(data.actId, deployment.actor.id);
     assert.equal(data.userId, me.id);
     assert.equal(data.actorTaskId, deployment.task.id);
+
     assert.match(data.startedAt, ISO_UTC);
     assert.match(data.finishedAt, ISO_UTC);
     assert.ok(Date.parse(data.finishedAt) >= Date.parse(data.startedAt));
     assert.equal(data.status, 'SUCCEEDED');
     assert.ok('statusMessage' in data, 'statusMessage missing');
-    assert.ok(
-      ['DEVELOPMENT', 'WEB', 'API', 'SCHEDULER', 'TEST', 'WEBHOOK', 'ACTOR', 'CLI', 'CI', 'STANDBY', 'MCP'].includes(
-        data.meta?.origin,
-      ),
-      `meta.origin: ${JSON.stringify(data.meta)}`,
-    );
+    assert.ok(RUN_ORIGINS.includes(data.meta?.origin), `meta.origin: ${JSON.stringify(data.meta)}`);
     assert.equal(typeof data.stats, 'object');
     assert.notEqual(data.stats, null);
-    assert.equal(data.options.build, 'latest');
+
+    // The requested tag or the number it resolved to.
+    assert.ok(['latest', '0.1.1'].includes(data.options.build), `options.build: ${data.options.build}`);
     assert.equal(data.options.timeoutSecs, 60);
     assert.equal(data.options.memoryMbytes, 1024);
     assert.equal(typeof data.options.diskMbytes, 'number');
+
     assert.equal(data.buildId, deployment.build.id);
     assert.equal(data.buildNumber, '0.1.1');
     assert.equal(data.exitCode, 0);
@@ -150,12 +161,7 @@ describe('run object', () => {
       assert.equal(typeof data[field], 'string', field);
       assert.ok(data[field].length > 0, field);
     }
-    assert.ok(
-      ['ANYONE_WITH_ID_CAN_READ', 'ANYONE_WITH_NAME_CAN_READ', 'FOLLOW_USER_SETTING', 'RESTRICTED'].includes(
-        data.generalAccess,
-      ),
-      `generalAccess: ${data.generalAccess}`,
-    );
+    assert.ok(GENERAL_ACCESS_VALUES.includes(data.generalAccess), `generalAccess: ${data.generalAccess}`);
   });
 
   test('each run has its own storages', async () => {

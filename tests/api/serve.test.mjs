@@ -11,6 +11,7 @@ import {
   ActordServer,
   expectStatus,
   openRequest,
+  raceTimeout,
   runActordCli,
   sleep,
   uniqueName,
@@ -48,13 +49,25 @@ describe('help', () => {
     for (const option of ['--listen', '--data-dir', '--sync-wait-secs', '--log-level']) {
       assert.ok(text.includes(option), `actord serve --help does not mention ${option}:\n${text}`);
     }
-    const syncWaitLine = text.split('\n').find((line) => line.includes('--sync-wait-secs'));
-    const syncWaitBlock = text.slice(text.indexOf(syncWaitLine), text.indexOf(syncWaitLine) + 400);
-    assert.match(syncWaitBlock, /300/, `--sync-wait-secs help does not give the default 300:\n${text}`);
-    assert.match(syncWaitBlock, /second/i, `--sync-wait-secs help does not give the unit:\n${text}`);
     for (const level of ['debug', 'info', 'warn', 'error']) {
       assert.ok(text.includes(level), `actord serve --help does not list log level ${level}:\n${text}`);
     }
+
+    // Each option of serve is a line starting with "--", followed by
+    // indented continuation lines; every such block must give a default.
+    const blocks = [];
+    for (const line of text.split('\n')) {
+      if (/^\s*--[a-z]/.test(line)) blocks.push(line);
+      else if (blocks.length > 0 && /^\s{8,}\S/.test(line)) blocks[blocks.length - 1] += ` ${line.trim()}`;
+      else if (blocks.length > 0 && line.trim() === '') break;
+    }
+    assert.ok(blocks.length >= 4, `no option list found in:\n${text}`);
+    for (const block of blocks) {
+      assert.match(block, /default/i, `option without a default: ${block}`);
+    }
+    const syncWait = blocks.find((block) => block.includes('--sync-wait-secs'));
+    assert.match(syncWait, /300/, `--sync-wait-secs help does not give the default 300: ${syncWait}`);
+    assert.match(syncWait, /second/i, `--sync-wait-secs help does not give the unit: ${syncWait}`);
   });
 });
 
@@ -124,33 +137,71 @@ describe('stop and restart', () => {
     assert.ok(Date.now() - started < 10_000, 'actord took over 10 s to stop');
   });
 
-  test('SIGTERM exits 0 with a run waiting', async () => {
-    const server = new ActordServer();
-    await server.start();
-    let waiting;
+  test('SIGTERM ends runs and their processes', async () => {
+    const dataDir = await makeDataDir();
     try {
-      const { task } = await server.deployTask('sleep', { input: { seconds: 30 } });
-      waiting = openRequest(`${server.url}/v2/actor-tasks/${task.id}/run-sync-get-dataset-items`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-      });
-      waiting.request.end('{}');
-      // Wait until the run has started, so stopping has a child process to end.
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const run = await server.lastRun(task.id);
-        if (run && run.status === 'RUNNING') break;
-        assert.ok(Date.now() < deadline, `run did not reach RUNNING: ${JSON.stringify(run)}`);
-        await sleep(100);
+      const server = new ActordServer({ dataDir });
+      await server.start();
+      let waiting;
+      let task;
+      let run;
+      let children;
+      try {
+        ({ task } = await server.deployTask('sleep', { input: { seconds: 30 } }));
+        waiting = openRequest(`${server.url}/v2/actor-tasks/${task.id}/run-sync-get-dataset-items`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+        });
+        waiting.request.end('{}');
+        // Wait until the run has started, so stopping has a child process to end.
+        const deadline = Date.now() + 20_000;
+        for (;;) {
+          run = await server.lastRun(task.id);
+          if (run && run.status === 'RUNNING') break;
+          assert.ok(Date.now() < deadline, `run did not reach RUNNING: ${JSON.stringify(run)}`);
+          await sleep(100);
+        }
+        children = await server.childProcessIds();
+        assert.ok(children.length > 0, 'actord has no child process while a run is RUNNING');
+      } catch (error) {
+        await server.stop();
+        throw error;
+      }
+      await server.stop({ removeDataDir: false });
+
+      // The run ends ABORTED, and a run that ends ABORTED is 400 run-failed.
+      const response = await raceTimeout(
+        waiting.response.catch((error) => ({ status: null, text: `connection failed: ${error.code}` })),
+        5000,
+        { status: null, text: 'no response within 5 s' },
+      );
+      assert.equal(response.status, 400, `waiting sync request after SIGTERM: ${response.status} ${response.text}`);
+      assert.equal(response.json?.error?.type, 'run-failed', response.text);
+      assert.equal(
+        response.json.error.message,
+        `Actor run did not succeed (run ID: ${run.id}, status: ABORTED)`,
+      );
+
+      for (const pid of children) {
+        const alive = await fs.access(`/proc/${pid}`).then(
+          () => true,
+          () => false,
+        );
+        assert.ok(!alive, `actor process ${pid} still runs after actord stopped`);
+      }
+
+      const restarted = new ActordServer({ dataDir, token: server.token });
+      await restarted.start();
+      try {
+        const after = await restarted.getRun(run.id);
+        assert.equal(after.status, 'ABORTED', `run status after a SIGTERM of actord: ${after.status}`);
+        assert.match(after.finishedAt ?? '', /Z$/);
+      } finally {
+        await restarted.stop();
       }
     } finally {
-      await server.stop();
+      await fs.rm(dataDir, { recursive: true, force: true });
     }
-    // The waiting client gets an answer or a closed connection, never a hang.
-    await waiting.response.then(
-      (res) => assert.ok(res.status >= 400, `sync request answered ${res.status} after stop`),
-      () => {},
-    );
   });
 
   test('restart keeps all data', async () => {

@@ -56,6 +56,13 @@ describe('create', () => {
     }
   });
 
+  test('duplicate name is 409', async () => {
+    const task = await server.createTask(actor.id);
+    const body = { actId: actor.id, name: task.name, input: {} };
+    const res = await server.api('POST', '/v2/actor-tasks', { body });
+    expectError(res, 409, 'actor-task-name-not-unique');
+  });
+
   test('unknown actId is rejected', async () => {
     const body = { actId: 'NoSuchActorId123', name: uniqueName('orphan'), input: {} };
     const res = await server.api('POST', '/v2/actor-tasks', { body });

@@ -61,6 +61,22 @@ export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Resolves like `promise`, or to `fallback` after `ms`. The timer is
+ * cleared either way, so it does not keep the test process alive.
+ */
+export async function raceTimeout(promise, ms, fallback = null) {
+  let timer;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function tail(text, chars = OUTPUT_TAIL_CHARS) {
   return text.length > chars ? `...${text.slice(-chars)}` : text;
 }
@@ -68,6 +84,13 @@ export function tail(text, chars = OUTPUT_TAIL_CHARS) {
 /** Returns the sanitizer report lines found in a process's output, or an empty list. */
 export function findSanitizerReports(output) {
   return output.split('\n').filter((line) => SANITIZER_MARKERS.some((marker) => line.includes(marker)));
+}
+
+/** Returns the output from the first sanitizer report on, for an assertion message. */
+function sanitizerExcerpt(output) {
+  const starts = SANITIZER_MARKERS.map((marker) => output.indexOf(marker)).filter((index) => index >= 0);
+  const start = output.lastIndexOf('\n', Math.min(...starts)) + 1;
+  return output.slice(start, start + OUTPUT_TAIL_CHARS);
 }
 
 /**
@@ -88,7 +111,7 @@ export function runActordCli(args, { env = {}, timeoutMs = 120_000 } = {}) {
         }
         const reports = findSanitizerReports(stderr);
         if (reports.length > 0) {
-          reject(new Error(`actord ${args.join(' ')} reported a sanitizer error:\n${tail(stderr)}`));
+          reject(new Error(`actord ${args.join(' ')} reported a sanitizer error:\n${sanitizerExcerpt(stderr)}`));
           return;
         }
         resolve({ code: error ? error.code : 0, signal: error ? error.signal : null, stdout, stderr });
@@ -120,7 +143,7 @@ export class ApiResponse {
     return `${this.request} -> ${this.status} ${tail(this.text, 1500)}`;
   }
 
-  /** The header value, or null; `headers` is a fetch Headers object. */
+  /** Returns the value of a response header, or null when it is absent. */
   header(name) {
     return this.headers.get(name);
   }
@@ -151,6 +174,17 @@ export function expectError(res, status, type) {
   assert.equal(typeof res.json.error.message, 'string', `error message: ${res.describe()}`);
   assert.ok(res.json.error.message.length > 0, `empty error message: ${res.describe()}`);
   return res.json.error;
+}
+
+/**
+ * Asserts a 4xx response with a body of the form {"error":{"type","message"}},
+ * for errors whose exact status and type the contract leaves open.
+ */
+export function expectClientError(res) {
+  assert.ok(res.status >= 400, `expected a 4xx status: ${res.describe()}`);
+  assert.ok(res.status < 500, `expected a 4xx status: ${res.describe()}`);
+  assert.equal(typeof res.json?.error?.type, 'string', `error body shape: ${res.describe()}`);
+  assert.equal(typeof res.json?.error?.message, 'string', `error body shape: ${res.describe()}`);
 }
 
 /** Reads an actor directory into the `sourceFiles` of an actor version. */
@@ -228,28 +262,104 @@ export function openRequest(url, { method = 'GET', headers = {}, agent } = {}) {
 }
 
 /**
- * Writes `size` bytes of `fill` to a request in pieces of `chunkSize`,
- * waiting for the socket to drain. Stops early, without an error, when the
- * request is destroyed or the server closes the connection.
+ * Parses one HTTP/1.1 response from raw bytes. Skips 1xx interim responses.
+ * Returns { status, headers, text, json, complete } or null when no complete
+ * header block has arrived. Header names are lower case, and `complete` is
+ * false while the body is shorter than its Content-Length.
  */
-export async function writeBody(request, size, { chunkSize = 256 * 1024, fill = 'a' } = {}) {
-  const chunk = Buffer.alloc(chunkSize, fill);
-  let written = 0;
-  while (written < size) {
-    if (request.destroyed || request.socket?.destroyed) return written;
-    const piece = size - written >= chunkSize ? chunk : chunk.subarray(0, size - written);
-    const flushed = request.write(piece);
-    written += piece.length;
-    if (!flushed) {
-      const drained = await Promise.race([
-        new Promise((resolve) => request.once('drain', () => resolve(true))),
-        new Promise((resolve) => request.once('close', () => resolve(false))),
-        sleep(10_000).then(() => false),
-      ]);
-      if (!drained) return written;
+export function parseRawResponse(bytes) {
+  let rest = bytes;
+  for (;;) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) return null;
+    const lines = rest.subarray(0, end).toString('latin1').split('\r\n');
+    const status = Number(lines[0].split(' ')[1]);
+    const headers = {};
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
     }
+    rest = rest.subarray(end + 4);
+    if (status >= 100 && status < 200) continue;
+    const length = headers['content-length'] === undefined ? rest.length : Number(headers['content-length']);
+    const text = rest.subarray(0, length).toString('utf8');
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status, headers, text, json, complete: rest.length >= length };
   }
-  return written;
+}
+
+/**
+ * Sends a request over a raw TCP connection, the way a careful client
+ * uploads a large body. It writes `head` (the request line and headers,
+ * ending in an empty line) and waits `earlyResponseMs` for a response to
+ * the headers alone, as a client sending `Expect: 100-continue` would. Then it
+ * calls `writeBody(write)`, where `await write(buffer)` sends a piece of the
+ * body and returns false once the server has responded or closed the
+ * connection, so the caller stops sending. When `writeBody` returns, the
+ * client only reads. Resolves to the parsed response once it is complete or
+ * the connection closes, or null when none came within `timeoutMs`.
+ *
+ * The client never writes after the server has responded, because Node.js
+ * drops unread response bytes when a write fails with EPIPE.
+ */
+export function rawExchange(port, head, writeBody, { timeoutMs = 15_000, earlyResponseMs = 300 } = {}) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const received = [];
+    let responded = false;
+    let closed = false;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(parseRawResponse(Buffer.concat(received)));
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    socket.on('data', (chunk) => {
+      received.push(chunk);
+      const response = parseRawResponse(Buffer.concat(received));
+      if (response) responded = true;
+      if (response?.complete) finish();
+    });
+    socket.on('error', () => {
+      closed = true;
+    });
+    socket.on('close', () => {
+      closed = true;
+      // Let the last 'data' event arrive before parsing what was received.
+      setImmediate(finish);
+    });
+    const write = async (buffer) => {
+      if (responded || closed || done) return false;
+      if (!socket.write(buffer)) {
+        await new Promise((resume) => {
+          const check = setInterval(() => {
+            if (socket.writableNeedDrain === false || responded || closed || done) {
+              clearInterval(check);
+              resume();
+            }
+          }, 5);
+        });
+      }
+      return !(responded || closed || done);
+    };
+    socket.once('connect', async () => {
+      socket.write(head);
+      await sleep(earlyResponseMs);
+      try {
+        await writeBody(write);
+      } catch {
+        // The connection broke while writing; the response, if any, decides.
+      }
+    });
+  });
 }
 
 /** A running (or stopped) actord process with its own data dir and port. */
@@ -273,7 +383,17 @@ export class ActordServer {
     this.exit = null;
   }
 
-  async start() {
+  /**
+   * Starts actord and waits until it accepts requests. Calls made while it
+   * starts wait for it, because Node.js 20 runs the `before` hooks of a test
+   * file's top level concurrently.
+   */
+  start() {
+    this.starting = this.startProcess();
+    return this.starting;
+  }
+
+  async startProcess() {
     const options = this.options;
     this.ownsDataDir = !options.dataDir;
     this.dataDir = options.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'actord-test-')));
@@ -344,10 +464,10 @@ export class ActordServer {
     }
   }
 
-  /** Throws when actord died or printed a sanitizer report; the message holds its output. */
+  /** Throws when actord died or printed a sanitizer report, with its output in the message. */
   assertHealthy() {
     const reports = findSanitizerReports(this.output);
-    assert.equal(reports.length, 0, `actord reported a sanitizer error:\n${tail(this.output)}`);
+    assert.equal(reports.length, 0, `actord reported a sanitizer error:\n${sanitizerExcerpt(this.output)}`);
     if (this.process && this.exit && !this.stopping) {
       assert.fail(`actord exited unexpectedly (${JSON.stringify(this.exit)}):\n${tail(this.output)}`);
     }
@@ -358,7 +478,7 @@ export class ActordServer {
     if (!this.process) return;
     this.stopping = true;
     if (!this.exit) this.process.kill('SIGTERM');
-    const outcome = await Promise.race([this.exited, sleep(STOP_TIMEOUT_MS).then(() => null)]);
+    const outcome = await raceTimeout(this.exited, STOP_TIMEOUT_MS);
     if (!outcome) {
       this.process.kill('SIGKILL');
       await this.exited;
@@ -367,7 +487,7 @@ export class ActordServer {
     this.process = null;
     this.stopping = false;
     const reports = findSanitizerReports(this.output);
-    assert.equal(reports.length, 0, `actord reported a sanitizer error:\n${tail(this.output)}`);
+    assert.equal(reports.length, 0, `actord reported a sanitizer error:\n${sanitizerExcerpt(this.output)}`);
     assert.deepEqual(outcome, { code: 0, signal: null }, `actord exit after SIGTERM:\n${tail(this.output)}`);
     if (removeDataDir && process.env.ACTORD_TEST_KEEP_DATA !== '1') {
       await fs.rm(this.dataDir, { recursive: true, force: true });
@@ -384,6 +504,7 @@ export class ActordServer {
    * `target` is a path such as "/v2/users/me" or a full URL.
    */
   async api(method, target, { body, headers = {}, token, signal } = {}) {
+    await this.starting;
     const url = target.startsWith('http') ? target : `${this.url}${target}`;
     const requestHeaders = { ...headers };
     const bearer = token === undefined ? this.token : token;
@@ -399,7 +520,24 @@ export class ActordServer {
         }
       }
     }
-    const res = await fetch(url, { method, headers: requestHeaders, body: payload, signal });
+    let res;
+    try {
+      res = await fetch(url, { method, headers: requestHeaders, body: payload, signal });
+    } catch (error) {
+      // A refused connection usually means that actord died, so report that with its output.
+      await raceTimeout(this.exited, 500);
+      const reason = error.cause?.code ?? error.cause?.message ?? error.message;
+      if (this.exit && !this.stopping) {
+        throw new Error(
+          `${method} ${target} failed (${reason}) because actord exited (${JSON.stringify(this.exit)}):\n` +
+            tail(this.output),
+          { cause: error },
+        );
+      }
+      throw new Error(`${method} ${target} failed (${reason}); actord output:\n${tail(this.output, 3000)}`, {
+        cause: error,
+      });
+    }
     const buffer = Buffer.from(await res.arrayBuffer());
     const shownUrl = url.replace(this.url, '');
     return new ApiResponse(`${method} ${shownUrl}`, res.status, res.headers, buffer);
@@ -412,6 +550,7 @@ export class ActordServer {
 
   /** Creates a user with `actord user add` and returns its token. */
   async addUser(name) {
+    await this.starting;
     const result = await runActordCli(['user', 'add', name, '--data-dir', this.dataDir]);
     assert.equal(result.code, 0, `actord user add ${name} failed:\n${result.stderr}`);
     const lines = result.stdout.trim().split('\n');
@@ -516,6 +655,22 @@ export class ActordServer {
       assert.ok(Date.now() < deadline, `run ${runId} still ${run.status} after ${timeoutMs} ms`);
       await sleep(200);
     }
+  }
+
+  /** PIDs of the server's child processes, read from /proc. */
+  async childProcessIds() {
+    const children = [];
+    for (const entry of await fs.readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(fields[1]) === this.process.pid) children.push(Number(entry));
+      } catch {
+        // The process ended while the list was read.
+      }
+    }
+    return children;
   }
 
   /** The `pgid` field of /proc/PID/stat of the server process. */
