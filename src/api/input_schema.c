@@ -579,17 +579,32 @@ static int check_size(const struct json *prop, const struct json *v,
 static int validate_object(const struct json *schema,
 			   const struct json *input, struct walk *w);
 
-/* Checks one field. v is NULL when the input does not have it. */
+/* 1 if a null value is allowed: the property says "nullable": true or
+ * gives no type to check against. */
+static int null_allowed(const struct json *prop)
+{
+	if (!prop || prop->type != JSON_OBJECT)
+		return 1;
+	return json_get(prop, "nullable") ?
+	       json_get(prop, "nullable")->type == JSON_TRUE :
+	       !json_get(prop, "type");
+}
+
+/* Checks one field. v is NULL when the input does not have it. A null
+ * is a value like any other, so it must fit the type, as the platform's
+ * validator has it, unless the property is nullable. */
 static int validate_field(const struct json *prop, const struct json *v,
 			  int required, struct walk *w)
 {
-	if (!v || v->type == JSON_NULL) {
+	if (!v || (v->type == JSON_NULL && required && !null_allowed(prop))) {
 		if (!required)
 			return 0;
 		field_error(w);
 		buf_puts(w->err, "is required");
 		return -1;
 	}
+	if (v->type == JSON_NULL && null_allowed(prop))
+		return 0;
 	if (!prop || prop->type != JSON_OBJECT)
 		return 0;
 

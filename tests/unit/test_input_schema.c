@@ -299,13 +299,22 @@ static void test_input_validate_required(void **state)
 		     "{\"token\": \"t\"}");
 }
 
-/* A null value in a field that is not required means "not set". */
+/* A null must fit the type unless the property is nullable or untyped. */
 static void test_input_validate_null(void **state)
 {
 	(void)state;
-	assert_valid(crawler_schema,
-		     "{\"startUrls\": [1], \"maxPagesPerCrawl\": null,"
-		     " \"name\": null, \"mode\": null, \"proxy\": null}");
+	assert_invalid(crawler_schema, "{\"startUrls\": [1], \"name\": null}",
+		       "Input is not valid: field 'name' must be a string, got null");
+	assert_invalid(crawler_schema,
+		       "{\"startUrls\": [1], \"maxPagesPerCrawl\": null}",
+		       "Input is not valid: field 'maxPagesPerCrawl' must be an"
+		       " integer, got null");
+	assert_valid(crawler_schema, "{\"startUrls\": [1], \"notes\": null}");
+	assert_valid("{\"properties\": {\"s\": {\"type\": \"string\","
+		     " \"nullable\": true}}}", "{\"s\": null}");
+	assert_valid("{\"properties\": {\"s\": {\"type\": \"string\","
+		     " \"nullable\": true}}, \"required\": [\"s\"]}",
+		     "{\"s\": null}");
 }
 
 static void test_input_validate_type(void **state)
@@ -486,8 +495,9 @@ static void test_input_validate_nested(void **state)
 		       "{\"startUrls\": [1], \"proxy\": {\"groups\": [],"
 		       " \"auth\": {\"user\": \"\"}}}",
 		       "Input is not valid: field 'proxy.auth.user' must be at least 1 character long");
-	assert_valid(crawler_schema,
-		     "{\"startUrls\": [1], \"proxy\": {\"groups\": [], \"country\": null}}");
+	assert_invalid(crawler_schema,
+		       "{\"startUrls\": [1], \"proxy\": {\"groups\": [], \"country\": null}}",
+		       "Input is not valid: field 'proxy.country' must be a string, got null");
 }
 
 /* Without properties to check against, any input passes. */
