@@ -509,6 +509,7 @@ export class ActordServer {
     const requestHeaders = { ...headers };
     const bearer = token === undefined ? this.token : token;
     if (bearer !== null) requestHeaders.authorization = `Bearer ${bearer}`;
+
     let payload;
     if (body !== undefined) {
       if (typeof body === 'string' || Buffer.isBuffer(body)) {
@@ -520,6 +521,7 @@ export class ActordServer {
         }
       }
     }
+
     let res;
     try {
       res = await fetch(url, { method, headers: requestHeaders, body: payload, signal });
@@ -673,7 +675,7 @@ export class ActordServer {
     return children;
   }
 
-  /** The `pgid` field of /proc/PID/stat of the server process. */
+  /** Returns the process group ID of the server process, from /proc/PID/stat. */
   async processGroupId() {
     const stat = await fs.readFile(`/proc/${this.process.pid}/stat`, 'utf8');
     // The command name in field 2 is in parentheses and may contain spaces.
