@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/hash.h"
 
 #define NOT_FOUND SIZE_MAX
 
@@ -68,20 +69,6 @@ struct walk {
 	size_t key_len;
 	size_t rank;		/* rank of key, NOT_FOUND until looked up */
 };
-
-/* FNV-1a, 32 bits. Colliding names only make lookups longer, and the
- * paths set never has more than COLUMNS_MAX names. */
-static uint32_t hash_bytes(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
 
 static size_t name_set_find(const struct name_set *set, const char *s,
 			    size_t len, uint32_t hash)
@@ -162,7 +149,7 @@ struct columns *columns_new(char *const *fields, size_t field_count)
 
 	for (i = 0; i < field_count; i++) {
 		size_t len = strlen(fields[i]);
-		uint32_t hash = hash_bytes(fields[i], len);
+		uint32_t hash = hash_fnv1a(fields[i], len);
 
 		/* A field named twice keeps the place of its first mention. */
 		if (name_set_find(&c->fields, fields[i], len, hash) == NOT_FOUND)
@@ -276,7 +263,7 @@ static size_t key_rank(const struct walk *w)
 {
 	const struct name_set *fields = &w->cols->fields;
 	size_t rank = name_set_find(fields, w->key, w->key_len,
-				    hash_bytes(w->key, w->key_len));
+				    hash_fnv1a(w->key, w->key_len));
 
 	return rank == NOT_FOUND ? fields->count : rank;
 }
@@ -286,7 +273,7 @@ static int add_leaf(struct walk *w, const struct json *leaf)
 	struct columns *c = w->adding;
 	const char *path = w->path->data;
 	size_t len = w->path->len;
-	uint32_t hash = hash_bytes(path, len);
+	uint32_t hash = hash_fnv1a(path, len);
 	size_t number;
 
 	(void)leaf;
@@ -376,7 +363,7 @@ static int row_leaf(struct walk *w, const struct json *leaf)
 	const char *path = w->path->data;
 	size_t len = w->path->len;
 	size_t number = name_set_find(&c->paths, path, len,
-				      hash_bytes(path, len));
+				      hash_fnv1a(path, len));
 
 	if (number == NOT_FOUND)
 		return 0;

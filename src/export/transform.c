@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/hash.h"
 #include "util/json.h"
 
 #define NO_INDEX SIZE_MAX
@@ -92,22 +93,6 @@ struct transform {
 	void *ctx;
 };
 
-/*
- * FNV-1a, 32 bits. NOTE: it is not seeded, so an item whose keys were
- * crafted to collide makes each lookup linear in that item's key count.
- */
-static uint32_t hash_key(const char *key, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)key[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static void key_table_clear(struct key_table *kt)
 {
 	kt->count = 0;
@@ -173,7 +158,7 @@ static void key_table_grow(struct key_table *kt)
 static size_t key_table_add(struct key_table *kt, const char *key,
 			    size_t len, size_t value)
 {
-	uint32_t hash = hash_key(key, len);
+	uint32_t hash = hash_fnv1a(key, len);
 	struct key_slot *slot;
 
 	if (2 * (kt->count + 1) > (kt->slots ? kt->mask + 1 : 0))
@@ -198,7 +183,7 @@ static size_t key_table_find(const struct key_table *kt, const char *key,
 
 	if (!kt->count)
 		return NO_INDEX;
-	slot = key_table_slot(kt, key, len, hash_key(key, len));
+	slot = key_table_slot(kt, key, len, hash_fnv1a(key, len));
 	return slot->stamp == kt->stamp ? slot->value : NO_INDEX;
 }
 
