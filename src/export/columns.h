@@ -13,7 +13,7 @@
 
 #include "export/record.h"
 
-/* More columns than this is an error the request is told about. */
+/* More columns than this makes the request fail with a 400. */
 #define COLUMNS_MAX 2000
 
 struct columns;

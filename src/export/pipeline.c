@@ -40,7 +40,7 @@ struct export_state {
 	int64_t records;	/* output records counted by the column pass */
 };
 
-/* Rows an xlsx worksheet holds besides its header row. */
+/* Rows an xlsx worksheet has room for besides its header row. */
 #define XLSX_MAX_RECORDS (1048576 - 1)
 
 void item_range_compute(int64_t offset, int64_t limit, int desc,
@@ -176,7 +176,7 @@ static ssize_t read_export(void *cls, uint64_t pos, char *out, size_t max)
 	return (ssize_t)n;
 }
 
-/* Also the end of an export the client left: everything goes at once. */
+/* Free an export, also one whose client left mid-way. */
 static void free_state(void *cls)
 {
 	struct export_state *s = cls;
