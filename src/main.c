@@ -5,12 +5,14 @@
  * SIGTERM or SIGINT.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -232,6 +234,33 @@ static int open_data_dir(const char *data_dir)
 	return store_open_global(data_dir);
 }
 
+/*
+ * Take DATA_DIR/lock for the life of the process. A second server on the
+ * same data dir would take the first one's live runs for leftovers of a
+ * crash and mark them FAILED. The descriptor stays open on purpose: the
+ * kernel releases the lock when the process ends, however it ends.
+ */
+static int lock_data_dir(const char *data_dir)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/lock", data_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_error("main", "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		log_error("main", "the data dir %s is in use by another actord"
+			  " serve (%s is locked); stop it or use another"
+			  " --data-dir", data_dir, path);
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
 /* Block the signals the runner and main() take synchronously, before any
  * thread starts, so every thread inherits the mask. */
 static void block_signals(sigset_t *waited)
@@ -262,8 +291,11 @@ static int serve(int argc, char **argv)
 		return 2;
 	block_signals(&waited);
 	raise_file_limit(o.max_connections);
+	if (fs_mkdir_p(o.data_dir) == 0 && lock_data_dir(o.data_dir))
+		return 1;
 	if (open_data_dir(o.data_dir) || ensure_user(store_thread(), o.data_dir))
 		return 1;
+	runner_kill_orphans(store_thread());
 	if (store_recover_runs(store_thread(), time_now_ms(), &count))
 		return 1;
 	if (count)

@@ -6,6 +6,7 @@
  */
 #include "runner/runner.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -24,6 +25,7 @@
 #include "runner/dockerfile.h"
 #include "runner/spawn.h"
 #include "store/store.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -620,4 +622,57 @@ void runner_shutdown(void)
 	close(wake_fd);
 	free((char *)config.data_dir);
 	free((char *)config.api_base_url);
+}
+
+/* 1 if the process pid has ACTOR_RUN_ID=run_id in its environment. */
+static int process_is_run(int64_t pid, const char *run_id)
+{
+	struct buf env = BUF_INIT, path = BUF_INIT, want = BUF_INIT;
+	size_t i = 0;
+	int found = 0;
+
+	buf_printf(&path, "/proc/%lld/environ", (long long)pid);
+	buf_printf(&want, "ACTOR_RUN_ID=%s", run_id);
+	if (fs_read_file(path.data, &env) == 0) {
+		while (i < env.len && !found) {
+			size_t n = strnlen(env.data + i, env.len - i);
+
+			found = n == want.len && !memcmp(env.data + i, want.data, n);
+			i += n + 1;
+		}
+	}
+	buf_release(&env);
+	buf_release(&path);
+	buf_release(&want);
+	return found;
+}
+
+/* Every process of the run, not only its first: the group leader may be
+ * gone while its children (npm's node, say) run on. */
+static void kill_orphan(void *ctx, const char *run_id, int64_t pid)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *e;
+
+	(void)ctx;
+	(void)pid;
+	while (proc && (e = readdir(proc))) {
+		char *end;
+		long other = strtol(e->d_name, &end, 10);
+
+		if (*end || other <= 1 || other == (long)getpid() ||
+		    !process_is_run(other, run_id))
+			continue;
+		log_warn("runner", "killing process %ld of run %s, left running"
+			 " by a previous actord", other, run_id);
+		kill((pid_t)other, SIGKILL);
+	}
+	if (proc)
+		closedir(proc);
+}
+
+void runner_kill_orphans(struct store *st)
+{
+	if (st && store_unfinished_runs(st, kill_orphan, NULL))
+		log_warn("runner", "cannot list the runs left unfinished");
 }

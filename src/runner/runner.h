@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "store/store.h"
 #include "util/id.h"
 
 struct runner_config {
@@ -59,6 +60,14 @@ struct run_waiter {
  * the run.
  */
 void runner_wait(struct run_waiter *w, void (*suspend)(void *arg), void *arg);
+
+/*
+ * After a crash of actord: kill the process groups of runs still marked
+ * READY or RUNNING, so they stop writing into runs about to be marked
+ * FAILED. A process counts as the run's only if its environment still
+ * says ACTOR_RUN_ID=<id>, since a pid may have been reused.
+ */
+void runner_kill_orphans(struct store *st);
 
 /* Path of a run's log file, DATA_DIR/logs/ID.log; the caller frees it. */
 char *runner_log_path(const char *run_id);

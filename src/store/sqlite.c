@@ -686,6 +686,23 @@ int store_run_set_message(struct store *st, const char *id,
 			    message, (int64_t)terminal, id));
 }
 
+int store_unfinished_runs(struct store *st,
+			  void (*fn)(void *ctx, const char *run_id, int64_t pid),
+			  void *ctx)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT id, pid FROM runs"
+				  " WHERE status IN ('READY', 'RUNNING')", "");
+	int rc;
+
+	if (!stmt)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		fn(ctx, (const char *)sqlite3_column_text(stmt, 0),
+		   sqlite3_column_int64(stmt, 1));
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int store_recover_runs(struct store *st, int64_t now_ms, int *count)
 {
 	int rc = run(st, prep(st, "UPDATE runs SET status = 'FAILED',"

@@ -151,6 +151,10 @@ int store_run_finish(struct store *st, const char *id, const char *status,
 		     int exit_code, int64_t finished_at, const char *message);
 int store_run_set_message(struct store *st, const char *id,
 			  const char *message, int terminal);
+/* Call fn for each run READY or RUNNING, with its process id (0 if none). */
+int store_unfinished_runs(struct store *st,
+			  void (*fn)(void *ctx, const char *run_id, int64_t pid),
+			  void *ctx);
 /* Mark runs left READY or RUNNING by a previous process as FAILED. */
 int store_recover_runs(struct store *st, int64_t now_ms, int *count);
 void store_run_release(struct run *r);
