@@ -31,7 +31,7 @@ const struct route api_routes[] = {
 	{ "/v2/actor-tasks/:/input", GET, api_get_task_input, 0 },
 	{ "/v2/actor-tasks/:/input", PUT, api_update_task_input, 0 },
 	{ "/v2/actor-tasks/:/run-sync-get-dataset-items", GET | POST,
-	  api_run_task_sync_items, 0 },
+	  api_run_task_sync_items, ROUTE_NO_HEAD },
 	{ "/v2/actor-tasks/:/runs/last", GET, api_get_last_run, 0 },
 	{ "/v2/actor-tasks/:/runs/last/dataset/items", GET,
 	  api_get_last_run_items, 0 },

@@ -41,23 +41,25 @@ const struct route *router_match(const struct route *routes, size_t count,
 				 struct req *r, unsigned *allowed)
 {
 	const struct route *found = NULL;
-	unsigned want = r->method == METHOD_HEAD ? METHOD_GET : r->method;
+	int head = r->method == METHOD_HEAD;
+	unsigned want = head ? METHOD_GET : r->method;
 	size_t i;
 
 	*allowed = 0;
 	for (i = 0; i < count; i++) {
 		const char *params[4] = { NULL, NULL, NULL, NULL };
+		int no_head = (routes[i].flags & ROUTE_NO_HEAD) != 0;
 
 		if (!pattern_matches(routes[i].pattern, r, params))
 			continue;
 		*allowed |= routes[i].methods;
-		if (!found && (routes[i].methods & want)) {
+		if ((routes[i].methods & METHOD_GET) && !no_head)
+			*allowed |= METHOD_HEAD;
+		if (!found && (routes[i].methods & want) && !(head && no_head)) {
 			found = &routes[i];
 			memcpy(r->params, params, sizeof(params));
 		}
 	}
-	if (*allowed & METHOD_GET)
-		*allowed |= METHOD_HEAD;
 	return found;
 }
 

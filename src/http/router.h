@@ -14,6 +14,7 @@
 typedef void (*route_fn)(struct req *r);
 
 #define ROUTE_PUBLIC 1	/* served without a token */
+#define ROUTE_NO_HEAD 2	/* GET has effects (starts a run): no HEAD */
 
 struct route {
 	const char *pattern;

@@ -298,6 +298,43 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	*con_cls = NULL;
 }
 
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decoding of the path and the query, in place. "%00" stays as
+ * the three characters: a NUL byte would end the C string early, and
+ * "json%00pdf" would pass as format=json, "~task%00junk" as "~task".
+ */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *in = s, *out = s;
+
+	(void)cls;
+	(void)conn;
+	while (*in) {
+		int hi, lo;
+
+		if (in[0] == '%' && (hi = hex_value(in[1])) >= 0 &&
+		    (lo = hex_value(in[2])) >= 0 && (hi || lo)) {
+			*out++ = (char)(hi * 16 + lo);
+			in += 3;
+		} else {
+			*out++ = *in++;
+		}
+	}
+	*out = '\0';
+	return (size_t)(out - s);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
@@ -343,6 +380,7 @@ int server_start(const struct server_config *cfg, const struct route *routes,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_secs,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 		MHD_OPTION_END);
 	if (!daemon_handle) {
 		log_error("http", "cannot listen on %s:%u (is the port in use?)",

@@ -19,6 +19,7 @@ static const struct route routes[] = {
 	{ "/v2/acts/:", METHOD_GET, noop, 0 },
 	{ "/v2/acts/:", METHOD_DELETE, noop, 0 },
 	{ "/v2/key-value-stores/:/records/:", METHOD_PUT, noop, 0 },
+	{ "/v2/run", METHOD_GET | METHOD_POST, noop, ROUTE_NO_HEAD },
 };
 
 static void set_path(struct req *r, const char **segments, int n)
@@ -41,7 +42,7 @@ static void test_router_captures(void **state)
 	(void)state;
 	set_path(&r, path, 5);
 	r.method = METHOD_PUT;
-	found = router_match(routes, 4, &r, &allowed);
+	found = router_match(routes, 5, &r, &allowed);
 	assert_ptr_equal(found, &routes[3]);
 	assert_string_equal(r.params[0], "abc");
 	assert_string_equal(r.params[1], "INPUT");
@@ -56,7 +57,7 @@ static void test_router_method_mismatch(void **state)
 	(void)state;
 	set_path(&r, path, 3);
 	r.method = METHOD_PUT;
-	assert_null(router_match(routes, 4, &r, &allowed));
+	assert_null(router_match(routes, 5, &r, &allowed));
 	assert_int_equal(allowed, METHOD_GET | METHOD_HEAD | METHOD_DELETE);
 }
 
@@ -69,7 +70,22 @@ static void test_router_head_is_get(void **state)
 	(void)state;
 	set_path(&r, path, 2);
 	r.method = METHOD_HEAD;
-	assert_ptr_equal(router_match(routes, 4, &r, &allowed), &routes[0]);
+	assert_ptr_equal(router_match(routes, 5, &r, &allowed), &routes[0]);
+}
+
+static void test_router_no_head_flag(void **state)
+{
+	const char *path[] = { "v2", "run" };
+	struct req r;
+	unsigned allowed;
+
+	(void)state;
+	set_path(&r, path, 2);
+	r.method = METHOD_HEAD;
+	assert_null(router_match(routes, 5, &r, &allowed));
+	assert_int_equal(allowed, METHOD_GET | METHOD_POST);
+	r.method = METHOD_GET;
+	assert_ptr_equal(router_match(routes, 5, &r, &allowed), &routes[4]);
 }
 
 static void test_router_no_match(void **state)
@@ -81,7 +97,7 @@ static void test_router_no_match(void **state)
 	(void)state;
 	set_path(&r, path, 4);
 	r.method = METHOD_GET;
-	assert_null(router_match(routes, 4, &r, &allowed));
+	assert_null(router_match(routes, 5, &r, &allowed));
 	assert_int_equal(allowed, 0);
 }
 
@@ -102,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_router_captures),
 		cmocka_unit_test(test_router_method_mismatch),
 		cmocka_unit_test(test_router_head_is_get),
+		cmocka_unit_test(test_router_no_head_flag),
 		cmocka_unit_test(test_router_no_match),
 		cmocka_unit_test(test_router_methods_string),
 	};
