@@ -183,6 +183,17 @@ static void raise_file_limit(unsigned max_connections)
 			 (unsigned long long)rl.rlim_cur, max_connections);
 }
 
+/* Usernames as the API addresses them in "username~name": 1 to 63 of
+ * [A-Za-z0-9._-]. */
+static int valid_username(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 1 && n <= 63 &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-") == n;
+}
+
 /* On a new data dir, create the first user. */
 static int ensure_user(struct store *st, const char *data_dir)
 {
@@ -199,6 +210,11 @@ static int ensure_user(struct store *st, const char *data_dir)
 		return 0;
 	if (!name || !*name)
 		name = "admin";
+	if (!valid_username(name)) {
+		log_error("main", "ACTORD_USERNAME '%s' is not valid: use 1 to 63"
+			  " letters, digits, '.', '_' or '-'", name);
+		return -1;
+	}
 	if (env_token && *env_token) {
 		if (strlen(env_token) >= sizeof(token)) {
 			log_error("main", "ACTORD_TOKEN is too long: at most %zu"
@@ -357,6 +373,11 @@ static int user_add(int argc, char **argv)
 			fprintf(stderr, "actord: unexpected argument '%s'\n", argv[i]);
 			return 2;
 		}
+	}
+	if (!valid_username(argv[2])) {
+		fprintf(stderr, "actord: username '%s' is not valid: use 1 to 63"
+			" letters, digits, '.', '_' or '-'\n", argv[2]);
+		return 2;
 	}
 	if (open_data_dir(data_dir))
 		return 1;

@@ -24,11 +24,37 @@ static const char *const actor_fixed[] = {
 	"id", "userId", "username", "modifiedAt", NULL,
 };
 
-/* Versions: an array of objects, each with a "MAJOR.MINOR" versionNumber
- * and, for SOURCE_FILES, an array of sourceFiles objects with a name. */
+/* Each source file: a name, content as a string, format TEXT or BASE64. */
+static int check_files(struct req *r, const char *version,
+		       const struct json *files)
+{
+	const struct json *f;
+	size_t i = 0;
+
+	for (f = files->child; f; f = f->next, i++) {
+		const struct json *name = json_get(f, "name");
+		const struct json *format = json_get(f, "format");
+		const struct json *content = json_get(f, "content");
+
+		if (f->type == JSON_OBJECT && name && name->type == JSON_STRING &&
+		    (!content || content->type == JSON_STRING) &&
+		    (!format || json_is_string(format, "TEXT") ||
+		     json_is_string(format, "BASE64")))
+			continue;
+		resp_error(r, 400, "invalid-input", "Version %s, source file %zu:"
+			   " expected {\"name\": string, \"format\": \"TEXT\" or"
+			   " \"BASE64\", \"content\": string}.", version, i);
+		return -1;
+	}
+	return 0;
+}
+
+/* Versions: an array of objects, each with a "MAJOR.MINOR" versionNumber,
+ * sourceType SOURCE_FILES (the only one actord builds) and sourceFiles. */
 static int check_versions(struct req *r, const struct json *versions)
 {
-	const struct json *v;
+	const struct json *v = NULL, *got;
+	struct buf shown = BUF_INIT;
 
 	if (!versions)
 		return 0;
@@ -36,6 +62,7 @@ static int check_versions(struct req *r, const struct json *versions)
 		goto bad;
 	for (v = versions->child; v; v = v->next) {
 		const struct json *num = json_get(v, "versionNumber");
+		const struct json *type = json_get(v, "sourceType");
 		const struct json *files = json_get(v, "sourceFiles");
 		unsigned major, minor;
 		char tail;
@@ -43,14 +70,29 @@ static int check_versions(struct req *r, const struct json *versions)
 		if (v->type != JSON_OBJECT || !num || num->type != JSON_STRING ||
 		    sscanf(num->str, "%u.%u%c", &major, &minor, &tail) != 2)
 			goto bad;
+		if (type && !json_is_string(type, "SOURCE_FILES")) {
+			resp_error(r, 400, "invalid-input", "Version %s: sourceType"
+				   " %.*s is not supported; actord builds"
+				   " SOURCE_FILES.", num->str, (int)type->raw_len,
+				   type->raw ? type->raw : "?");
+			return -1;
+		}
 		if (files && files->type != JSON_ARRAY)
 			goto bad;
+		if (files && check_files(r, num->str, files))
+			return -1;
 	}
 	return 0;
 bad:
+	got = versions->type == JSON_ARRAY && v ? json_get(v, "versionNumber") :
+	      NULL;
+	if (got)
+		json_write(&shown, got);
 	resp_error(r, 400, "invalid-input", "Field 'versions' must be an array"
-		   " of objects with versionNumber \"MAJOR.MINOR\" and"
-		   " sourceFiles as an array of {name, format, content}.");
+		   " of objects with versionNumber \"MAJOR.MINOR\" (got %s)"
+		   " and sourceFiles as an array of {name, format, content}.",
+		   got ? shown.data : "none");
+	buf_release(&shown);
 	return -1;
 }
 
@@ -197,6 +239,19 @@ void api_build_actor(struct req *r)
 	struct build b;
 	const char *tag = req_query(r, "tag");
 
+	int64_t wait_secs;
+
+	/* Builds finish within this request, so waitForFinish is only
+	 * checked. */
+	if (api_query_int(r, "waitForFinish", 0, &wait_secs))
+		return;
+	if (tag && *tag && strspn(tag, "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+	    strlen(tag)) {
+		resp_error(r, 400, "invalid-input", "Parameter 'tag' must be"
+			   " letters, digits, '.', '_' or '-', got '%s'.", tag);
+		return;
+	}
 	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d))
 		return;
 	actor = parse_doc(r, &d);

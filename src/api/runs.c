@@ -85,7 +85,7 @@ static int load_run(struct req *r, struct run *run, int must_own)
 	}
 	if (must_own && (!r->authenticated || strcmp(run->user_id, r->user.id))) {
 		resp_error(r, 403, "permission-denied", "You do not have"
-			   " permission to change the run '%s'.", run->id);
+			   " permission to access the run '%s'.", run->id);
 		store_run_release(run);
 		return -1;
 	}

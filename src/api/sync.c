@@ -42,6 +42,7 @@ static int read_options(struct req *r, const struct json *task_opts,
 			const struct json *actor_opts, struct run_options *o)
 {
 	const char *build = req_query(r, "build");
+	const char *memory_param = req_query(r, "memory");
 	const struct json *task_build = task_opts ? json_get(task_opts, "build") : NULL;
 	double memory;
 
@@ -49,13 +50,20 @@ static int read_options(struct req *r, const struct json *task_opts,
 	o->timeout_secs = number_field(task_opts, "timeoutSecs", o->timeout_secs);
 	memory = number_field(actor_opts, "memoryMbytes", 1024);
 	memory = number_field(task_opts, "memoryMbytes", memory);
-	if (api_query_number(r, "timeout", o->timeout_secs, &o->timeout_secs) ||
-	    api_query_number(r, "memory", memory, &memory))
+	if (api_query_number(r, "timeout", o->timeout_secs, &o->timeout_secs))
 		return -1;
+	if (memory_param && *memory_param) {
+		char *end;
+
+		memory = strtod(memory_param, &end);
+		if (*end)
+			memory = 0;
+	}
 	if (!api_valid_memory(memory)) {
 		resp_error(r, 400, "invalid-input", "Parameter 'memory' must be"
 			   " a power of 2 from 128 to 32768 (megabytes), got"
-			   " '%s'.", req_query(r, "memory") ? req_query(r, "memory") : "?");
+			   " '%s'.", memory_param ? memory_param :
+			   "the task's or actor's default");
 		return -1;
 	}
 	o->memory_mbytes = (int64_t)memory;
