@@ -91,6 +91,24 @@ static int parse_format(struct req *r, struct export_request *x)
 	return -1;
 }
 
+/* Two fields renamed to one name would drop one of them silently. The
+ * lists are short (field names in a URL), so pairs are compared. */
+static int check_unique(struct req *r, const struct name_list *names)
+{
+	size_t i, j;
+
+	for (i = 0; i < names->count; i++)
+		for (j = i + 1; j < names->count; j++)
+			if (!strcmp(names->names[i], names->names[j])) {
+				resp_error(r, 400, "invalid-input", "Parameter"
+					   " 'outputFields' names '%s' twice;"
+					   " each output field needs its own"
+					   " name.", names->names[i]);
+				return -1;
+			}
+	return 0;
+}
+
 static int parse_transform(struct req *r, struct export_request *x)
 {
 	struct transform_options *t = &x->transform;
@@ -117,7 +135,7 @@ static int parse_transform(struct req *r, struct export_request *x)
 			   " %zu.", t->fields.count, t->output_fields.count);
 		return -1;
 	}
-	return 0;
+	return check_unique(r, &t->output_fields);
 }
 
 /* A text parameter kept as given; NULL when absent or empty. */

@@ -147,6 +147,13 @@ describe('names', () => {
     assert.match(error.message, /GIT_REPO/);
   });
 
+  test('duplicate outputFields is 400', async () => {
+    const run = await server.lastRun(task.id);
+    const res = await server.api('GET', `/v2/datasets/${run.defaultDatasetId}/items?fields=a,b&outputFields=x,x`);
+    const error = expectError(res, 400, 'invalid-input');
+    assert.match(error.message, /'x' twice/);
+  });
+
   test('bad build tag is 400', async () => {
     const run = await server.lastRun(task.id);
     const res = await server.api('POST', `/v2/acts/${run.actId}/builds?version=0.1&tag=bad%20tag`);
