@@ -114,6 +114,30 @@ int xml_name_valid(const char *name)
 	return 1;
 }
 
+/* Length of the leading part of s that is a valid ASCII XML name
+ * without ':' (0 when the first byte cannot start one). */
+static int ascii_name_start(unsigned char c)
+{
+	/* c | 32 folds 'A'-'Z' onto 'a'-'z' and moves no other byte there. */
+	return ((c | 32) >= 'a' && (c | 32) <= 'z') || c == '_';
+}
+
+static size_t ascii_name_length(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len || !ascii_name_start((unsigned char)s[0]))
+		return 0;
+	for (i = 1; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!ascii_name_start(c) && !(c >= '0' && c <= '9') &&
+		    c != '-' && c != '.')
+			break;
+	}
+	return i;
+}
+
 void xml_name_put(struct buf *out, const char *key, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)key;
@@ -122,6 +146,11 @@ void xml_name_put(struct buf *out, const char *key, size_t len)
 
 	if (len == 0) {
 		buf_putc(out, '_');
+		return;
+	}
+	/* Nearly every key is already an ASCII name: copy it in one go. */
+	if (ascii_name_length(key, len) == len) {
+		buf_append(out, key, len);
 		return;
 	}
 
