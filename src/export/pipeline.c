@@ -38,6 +38,8 @@ struct export_state {
 	size_t pending_pos;
 	int failed;
 	int64_t records;	/* output records counted by the column pass */
+	struct req *req_http;	/* during the column pass only */
+	int client_gone;
 };
 
 /* Rows an xlsx worksheet has room for besides its header row. */
@@ -200,15 +202,21 @@ static int collect_columns(void *ctx, const struct record *rec)
 	return columns_add(s->columns, rec);
 }
 
+/* Items between two checks that the client is still there. */
+#define ITEMS_PER_CLIENT_CHECK 1024
+
 static int add_columns_of_item(void *ctx, int64_t index, const char *json,
 			       size_t len)
 {
 	struct export_state *s = ctx;
 
-	(void)index;
 	if (transform_item(s->transform, json, len, collect_columns, s))
 		s->failed = 1;
-	return s->failed;
+	/* The pass holds a worker thread for seconds on a large dataset; a
+	 * client that left should not keep it busy. */
+	if (index % ITEMS_PER_CLIENT_CHECK == 0 && req_client_gone(s->req_http))
+		s->client_gone = 1;
+	return s->failed || s->client_gone;
 }
 
 /* The first pass of a tabular export; -1 with a response made. */
@@ -220,10 +228,18 @@ static int find_columns(struct req *r, struct export_state *s)
 
 	/* Records carry the renamed keys when outputFields is given. */
 	s->columns = columns_new(order->names, order->count);
+	s->req_http = r;
 	if (!st || store_items_read(st, s->dataset_id, s->range.from,
 				    s->range.to, s->req.desc, add_columns_of_item,
 				    s)) {
 		resp_internal(r);
+		return -1;
+	}
+	s->req_http = NULL;
+	if (s->client_gone) {
+		log_debug("export", "client left during the column pass of"
+			  " dataset %s", s->dataset_id);
+		r->client_gone = 1;
 		return -1;
 	}
 	if (s->req.writer == &writer_xlsx && s->records > XLSX_MAX_RECORDS) {

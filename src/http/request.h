@@ -57,6 +57,7 @@ struct req {
 	void *resume_ctx;
 	void (*resume_ctx_free)(void *ctx);
 	int suspended;
+	int client_gone;	/* set by a handler that saw the client leave */
 };
 
 /* Query parameter value, decoded; NULL when absent. */
@@ -72,6 +73,9 @@ const char *server_base_url(void);
  * handler returns right after setting r->resume.
  */
 void req_suspend(struct req *r);
+/* 1 if the client has closed its side of the connection; a handler
+ * doing long work before its response checks now and then. */
+int req_client_gone(struct req *r);
 void req_resume(struct req *r);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,22 @@ void req_suspend(struct req *r)
 {
 	r->suspended = 1;
 	MHD_suspend_connection(r->conn);
+}
+
+int req_client_gone(struct req *r)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(r->conn,
+					MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct pollfd p;
+
+	if (!info)
+		return 0;
+	p.fd = info->connect_fd;
+	p.events = POLLRDHUP;
+	p.revents = 0;
+	return poll(&p, 1, 0) > 0 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 void req_resume(struct req *r)
@@ -267,7 +284,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (r->suspended) {
 		r->suspended = 0;
 		r->resume(r);
-		return queue(r);
+		return r->client_gone ? MHD_NO : queue(r);
 	}
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
@@ -284,7 +301,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	dispatch(r);
 	if (r->suspended)
 		return MHD_YES;
-	return queue(r);
+	return r->client_gone ? MHD_NO : queue(r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn,
