@@ -213,6 +213,13 @@ static void put_text(struct buf *out, const char *s, size_t len,
 	uint32_t c;
 
 	while (i < len) {
+		/* Skip the run of printable ASCII that needs no escape: most
+		 * of any text, at a few comparisons a byte. */
+		while (i < len && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '&' &&
+		       p[i] != '<' && p[i] != '>' && (p[i] != '"' || !attribute))
+			i++;
+		if (i == len)
+			break;
 		n = 1;
 		if (p[i] < 0x80) {
 			replace = ascii_escape(p[i], attribute);
