@@ -399,7 +399,11 @@ static int xlsx_record(void *state, const struct record *rec, struct buf *out)
 	return 0;
 }
 
-/* Close the workbook, which writes the whole file, and unlink the file. */
+/*
+ * Close the workbook, which writes the whole file, and unlink the file.
+ * TODO: nothing reaches the client before this; a writer that deflates
+ * the sheet XML as rows come would send from the first row.
+ */
 static int close_workbook(struct xlsx *x)
 {
 	lxw_error err;
