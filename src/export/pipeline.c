@@ -212,8 +212,8 @@ static int add_columns_of_item(void *ctx, int64_t index, const char *json,
 
 	if (transform_item(s->transform, json, len, collect_columns, s))
 		s->failed = 1;
-	/* The pass holds a worker thread for seconds on a large dataset; a
-	 * client that left should not keep it busy. */
+	/* The pass keeps a worker thread busy for seconds on a large
+	 * dataset, so a client that left must not keep it going. */
 	if (index % ITEMS_PER_CLIENT_CHECK == 0 && req_client_gone(s->req_http))
 		s->client_gone = 1;
 	return s->failed || s->client_gone;

@@ -65,7 +65,7 @@ void runner_wait(struct run_waiter *w, void (*suspend)(void *arg), void *arg);
  * After a crash of actord: kill the process groups of runs still marked
  * READY or RUNNING, so they stop writing into runs about to be marked
  * FAILED. A process counts as the run's only if its environment still
- * says ACTOR_RUN_ID=<id>, since a pid may have been reused.
+ * contains ACTOR_RUN_ID=<id>, because a pid may have been reused.
  */
 void runner_kill_orphans(struct store *st);
 

@@ -418,7 +418,7 @@ int store_doc_put(struct store *st, enum store_kind kind,
 	char sql[128];
 	int taken = name_taken(st, kind, d);
 
-	/* OR REPLACE replaces on the primary key only; a rename onto a taken
+	/* OR REPLACE replaces on the primary key only. A rename onto a taken
 	 * name must be a conflict, not a silent delete of the other row. */
 	if (taken)
 		return taken < 0 ? -1 : STORE_CONFLICT;
