@@ -166,7 +166,7 @@ static int parse_serve_args(int argc, char **argv, struct serve_options *o)
 }
 
 /* Allow as many open files as the hard limit: every waiting request and
- * every running actor holds descriptors. */
+ * every running actor uses descriptors. */
 static void raise_file_limit(unsigned max_connections)
 {
 	struct rlimit rl;

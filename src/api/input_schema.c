@@ -579,7 +579,7 @@ static int check_size(const struct json *prop, const struct json *v,
 static int validate_object(const struct json *schema,
 			   const struct json *input, struct walk *w);
 
-/* 1 if a null value is allowed: the property says "nullable": true or
+/* 1 if a null value is allowed: the property sets "nullable": true or
  * gives no type to check against. */
 static int null_allowed(const struct json *prop)
 {

@@ -37,7 +37,7 @@ void storage_to_json(struct buf *b, enum storage_kind kind,
 		   paths[kind], s->id);
 	if (kind == STORAGE_DATASET) {
 		/* cleanItemCount would need every item parsed; the count of
-		 * all items is what the dataset holds before filtering. */
+		 * all items is what the dataset contains before filtering. */
 		buf_printf(b, ",\"itemCount\":%lld,\"cleanItemCount\":%lld,"
 			   "\"fields\":[],\"stats\":{\"readCount\":0,"
 			   "\"writeCount\":%lld}", (long long)s->item_count,

@@ -1,7 +1,7 @@
 /*
  * POST and GET /v2/actor-tasks/:id/run-sync-get-dataset-items: create a
  * run of the task, suspend the connection until the run ends, then stream
- * its items. The wait holds no thread: the runner resumes the connection
+ * its items. The wait blocks no thread: the runner resumes the connection
  * (sync_wake) and MHD calls sync_resume to make the response.
  */
 #include "api/handlers.h"

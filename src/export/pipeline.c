@@ -1,7 +1,7 @@
 /*
  * The export response; see pipeline.h. MHD pulls the body through
- * read_export(); each pull that finds the pending output used up reads the
- * next ITEMS_PER_BATCH stored items and runs them through the
+ * read_export(). When the pending output is used up, the next pull reads
+ * ITEMS_PER_BATCH more stored items and runs them through the
  * transformations and the writer. Untransformed json and jsonl skip both
  * and copy the stored bytes.
  */

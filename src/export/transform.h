@@ -13,8 +13,8 @@
 
 #include "export/record.h"
 
-/* A list of names from a comma-separated parameter; the strings are
- * owned by whoever built the options. */
+/* A list of names from a comma-separated parameter. The strings belong
+ * to the code that built the options; transform_new() copies them. */
 struct name_list {
 	char **names;
 	size_t count;

@@ -2,7 +2,7 @@
  * One writer per export format. The pipeline (pipeline.c) reads stored
  * items, runs them through the transformations, and hands each output
  * record to the format's writer, which appends bytes to out. The pipeline
- * sends out's bytes to the client between calls, so a writer never holds
+ * sends out's bytes to the client between calls, so a writer never keeps
  * more than one record's output.
  *
  * Tabular writers (csv, html, xlsx) also get the columns, collected by a
@@ -44,10 +44,10 @@ struct writer {
 	int (*record)(void *state, const struct record *rec, struct buf *out);
 	/*
 	 * Finish the output. Returns 1 when it has appended part of the
-	 * rest and wants another call (a writer whose tail is large, such
-	 * as an xlsx file, hands it over in pieces of about 64 KiB), 0 when
-	 * the output is complete and the state freed, -1 on failure (state
-	 * freed, output incomplete).
+	 * rest and wants another call: a writer with a large tail, such as
+	 * an xlsx file, hands it over in pieces of about 64 KiB. Returns 0
+	 * when the output is complete and the state freed, and -1 on
+	 * failure, with the state freed and the output incomplete.
 	 */
 	int (*end)(void *state, struct buf *out);
 	/* Free the state of an export that stops before end() returned 0. */

@@ -1,7 +1,7 @@
 /*
  * Bodies over the size limit; see body_limit.h. After the 413 the server
- * goes on reading and dropping the body for a while (a lingering close):
- * closing a socket with unread data sends a TCP reset, and a client that
+ * goes on reading and dropping the body for a while (a lingering close).
+ * Closing a socket with unread data sends a TCP reset, and a client that
  * gets the reset while still writing often loses the 413 it was sent.
  */
 #include "http/body_limit.h"

@@ -2,7 +2,7 @@
  * Request bodies over MAX_BODY_BYTES. The 413 is written straight to the
  * socket, ahead of libmicrohttpd, because MHD accepts a response only
  * before the body or after all of it, and a client still sending would
- * otherwise never see the answer. The body is not stored past the limit.
+ * otherwise never see the response. The body is not stored past the limit.
  */
 #ifndef ACTORD_HTTP_BODY_LIMIT_H
 #define ACTORD_HTTP_BODY_LIMIT_H

@@ -1,8 +1,8 @@
 /*
  * The runner thread; see runner.h for the states and the contract. All
  * process and pipe handling happens on this one thread, so struct
- * active_run needs no lock; the start queue and the waiter list are shared
- * and guarded by lock.
+ * active_run needs no lock. The start queue and the waiter list are shared
+ * with other threads and guarded by lock.
  */
 #include "runner/runner.h"
 

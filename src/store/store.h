@@ -182,7 +182,7 @@ int store_storage_find(struct store *st, enum storage_kind kind,
 		       struct storage *out);
 
 /*
- * Append count items to a dataset in one transaction. text holds the
+ * Append count items to a dataset in one transaction. text contains the
  * items back to back, ends[i] the offset past item i (json_items layout).
  * *first_index gets the index of the first new item.
  */
