@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "export/xml_name.h"
+#include "export/xml_text.h"
 
 char *export_request_own(struct export_request *x, const char *s, size_t len)
 {

@@ -571,7 +571,7 @@ int transform_item(struct transform *t, const char *json, size_t len,
 {
 	const struct json *root;
 
-	if (json_parse_into(t->doc, json, len, NULL))
+	if (json_parse_valid_into(t->doc, json, len, NULL))
 		return -1;
 	root = json_root(t->doc);
 	if (root->type != JSON_OBJECT)

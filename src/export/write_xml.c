@@ -1,246 +1,17 @@
 /*
  * The xml and rss writers: each record becomes one element whose children
  * are its properties, under the rules described before put_element(). The
- * name rules are in xml_name.h; the writer interface is in writer.h.
+ * name and escaping rules are in xml_text.h; the writer interface is in
+ * writer.h.
  */
 #include "export/writer.h"
-#include "export/xml_name.h"
+#include "export/xml_text.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PROLOG "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-
-/* The code point utf8_decode() gives for a byte that starts no character. */
-#define UTF8_INVALID UINT32_MAX
-
-/*
- * The depth of the deepest element written, the root being 1. xmllint of
- * libxml2 2.9.14 rejects a document nested more than 257 elements deep
- * unless given --huge. JSON may nest up to JSON_MAX_DEPTH, so an object or
- * nested array whose children would lie deeper is written as JSON text.
- */
-#define XML_MAX_DEPTH 256
-
-/* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
-#define REPLACEMENT "\xef\xbf\xbd"
-
-/*
- * Decode the UTF-8 character at the start of s. Returns its length in
- * bytes and stores its code point in *cp. A malformed or overlong sequence,
- * a surrogate or a value above U+10FFFF gives UTF8_INVALID and length 1,
- * so the caller moves on by one byte.
- */
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	uint32_t c = s[0], min;
-	size_t n, i;
-
-	*cp = UTF8_INVALID;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else {
-		return 1;
-	}
-	if (n > len)
-		return 1;
-
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 1;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 1;
-	*cp = c;
-	return n;
-}
-
-/*
- * NameStartChar and NameChar of XML 1.0 fifth edition, section 2.3, less
- * ':'. Parsers that follow the fourth edition (libxml2 with XML_PARSE_OLD10)
- * accept fewer non-ASCII characters, for example no emoji.
- */
-static int is_name_start(uint32_t c)
-{
-	if (c < 0x80)
-		return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		       c == '_';
-	return (c >= 0xc0 && c <= 0xd6) || (c >= 0xd8 && c <= 0xf6) ||
-	       (c >= 0xf8 && c <= 0x2ff) || (c >= 0x370 && c <= 0x37d) ||
-	       (c >= 0x37f && c <= 0x1fff) || (c >= 0x200c && c <= 0x200d) ||
-	       (c >= 0x2070 && c <= 0x218f) || (c >= 0x2c00 && c <= 0x2fef) ||
-	       (c >= 0x3001 && c <= 0xd7ff) || (c >= 0xf900 && c <= 0xfdcf) ||
-	       (c >= 0xfdf0 && c <= 0xfffd) || (c >= 0x10000 && c <= 0xeffff);
-}
-
-static int is_name_char(uint32_t c)
-{
-	return is_name_start(c) || c == '-' || c == '.' ||
-	       (c >= '0' && c <= '9') || c == 0xb7 ||
-	       (c >= 0x300 && c <= 0x36f) || (c >= 0x203f && c <= 0x2040);
-}
-
-int xml_name_valid(const char *name)
-{
-	const unsigned char *s = (const unsigned char *)name;
-	size_t len, i, n;
-	uint32_t c;
-
-	if (!name || !*name)
-		return 0;
-	len = strlen(name);
-	for (i = 0; i < len; i += n) {
-		n = utf8_decode(s + i, len - i, &c);
-		if (i == 0 ? !is_name_start(c) : !is_name_char(c))
-			return 0;
-	}
-	return 1;
-}
-
-/* Length of the leading part of s that is a valid ASCII XML name
- * without ':' (0 when the first byte cannot start one). */
-static int ascii_name_start(unsigned char c)
-{
-	/* c | 32 folds 'A'-'Z' onto 'a'-'z' and moves no other byte there. */
-	return ((c | 32) >= 'a' && (c | 32) <= 'z') || c == '_';
-}
-
-static size_t ascii_name_length(const char *s, size_t len)
-{
-	size_t i;
-
-	if (!len || !ascii_name_start((unsigned char)s[0]))
-		return 0;
-	for (i = 1; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!ascii_name_start(c) && !(c >= '0' && c <= '9') &&
-		    c != '-' && c != '.')
-			break;
-	}
-	return i;
-}
-
-void xml_name_put(struct buf *out, const char *key, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)key;
-	size_t i, n;
-	uint32_t c;
-
-	if (len == 0) {
-		buf_putc(out, '_');
-		return;
-	}
-	/* Nearly every key is already an ASCII name: copy it in one go. */
-	if (ascii_name_length(key, len) == len) {
-		buf_append(out, key, len);
-		return;
-	}
-
-	for (i = 0; i < len; i += n) {
-		n = utf8_decode(s + i, len - i, &c);
-		if (!is_name_char(c)) {
-			buf_putc(out, '_');
-			continue;
-		}
-		if (i == 0 && !is_name_start(c))
-			buf_putc(out, '_');
-		buf_append(out, key + i, n);
-	}
-}
-
-/*
- * Return the text that replaces the ASCII byte c in character data, or in
- * an attribute value when attribute is set. NULL means copy c, and "" means
- * drop it.
- * Control characters other than tab, LF and CR cannot appear in XML 1.0 at
- * all, so they are dropped. A literal CR would reach the reader as LF, and
- * a literal tab or LF in an attribute as a space, so those are written as
- * character references.
- */
-static const char *ascii_escape(unsigned char c, int attribute)
-{
-	switch (c) {
-	case '&':
-		return "&amp;";
-	case '<':
-		return "&lt;";
-	case '>':
-		return "&gt;";
-	case '"':
-		return attribute ? "&quot;" : NULL;
-	case '\r':
-		return "&#13;";
-	case '\n':
-		return attribute ? "&#10;" : NULL;
-	case '\t':
-		return attribute ? "&#9;" : NULL;
-	default:
-		return c < 0x20 ? "" : NULL;
-	}
-}
-
-/*
- * Append len bytes of UTF-8 text escaped for character data or, when
- * attribute is set, for a value between double quotes. U+FFFE and U+FFFF,
- * which XML 1.0 excludes, are dropped, and a byte that starts no UTF-8
- * character becomes U+FFFD. DEL and the C1 controls are allowed by XML 1.0
- * and kept.
- */
-static void put_text(struct buf *out, const char *s, size_t len,
-		     int attribute)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, copied = 0, n;
-	const char *replace;
-	uint32_t c;
-
-	while (i < len) {
-		/* Skip the run of printable ASCII that needs no escape: most
-		 * of any text, at a few comparisons a byte. */
-		while (i < len && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '&' &&
-		       p[i] != '<' && p[i] != '>' && (p[i] != '"' || !attribute))
-			i++;
-		if (i == len)
-			break;
-		n = 1;
-		if (p[i] < 0x80) {
-			replace = ascii_escape(p[i], attribute);
-		} else {
-			n = utf8_decode(p + i, len - i, &c);
-			if (c == UTF8_INVALID)
-				replace = REPLACEMENT;
-			else if (c == 0xfffe || c == 0xffff)
-				replace = "";
-			else
-				replace = NULL;
-		}
-		if (replace) {
-			buf_append(out, s + copied, i - copied);
-			buf_puts(out, replace);
-			copied = i + n;
-		}
-		i += n;
-	}
-	buf_append(out, s + copied, len - copied);
-}
 
 /* The text of a scalar node: nothing for null, numbers as written. */
 static void put_scalar(struct buf *out, const struct json *v, int attribute)
@@ -255,7 +26,7 @@ static void put_scalar(struct buf *out, const struct json *v, int attribute)
 		buf_puts(out, "true");
 		break;
 	default:
-		put_text(out, v->str, v->len, attribute);
+		xml_valid_text_put(out, v->str, v->len, attribute);
 		break;
 	}
 }
@@ -370,14 +141,14 @@ static void attributes_mark_replaced(struct attribute *attrs, size_t count)
 	free(sorted);
 }
 
-/* Append the compact JSON text of v, escaped as put_text() does. */
+/* Append the compact JSON text of v, escaped as text. */
 static void put_json_text(struct buf *out, const struct json *v,
 			  int attribute)
 {
 	struct buf json = BUF_INIT;
 
 	json_write(&json, v);
-	put_text(out, json.data, json.len, attribute);
+	xml_valid_text_put(out, json.data, json.len, attribute);
 	buf_release(&json);
 }
 
@@ -615,7 +386,7 @@ static void put_channel_field(struct buf *out, const char *tag,
 	if (!text)
 		text = "";
 	buf_printf(out, "<%s>", tag);
-	put_text(out, text, strlen(text), 0);
+	xml_text_put(out, text, strlen(text), 0);
 	buf_printf(out, "</%s>\n", tag);
 }
 

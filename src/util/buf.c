@@ -54,7 +54,7 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-void buf_grow(struct buf *b, size_t extra)
+void buf_reserve(struct buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
 	size_t cap;
@@ -66,27 +66,6 @@ void buf_grow(struct buf *b, size_t extra)
 		cap *= 2;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
-	b->data[b->len] = '\0';
-}
-
-void buf_append(struct buf *b, const void *data, size_t len)
-{
-	buf_grow(b, len);
-	if (len)
-		memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-}
-
-void buf_puts(struct buf *b, const char *s)
-{
-	buf_append(b, s, strlen(s));
-}
-
-void buf_putc(struct buf *b, char c)
-{
-	buf_grow(b, 1);
-	b->data[b->len++] = c;
 	b->data[b->len] = '\0';
 }
 

@@ -23,10 +23,39 @@ struct buf {
  * server that cannot allocate a few kilobytes cannot answer anyway, and
  * checking each call would bury the logic.
  */
-void buf_grow(struct buf *b, size_t extra);
-void buf_append(struct buf *b, const void *data, size_t len);
-void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, char c);
+void buf_reserve(struct buf *b, size_t extra);	/* the slow path */
+
+/* Make room for extra more bytes and the terminating NUL. */
+static inline void buf_grow(struct buf *b, size_t extra)
+{
+	if (b->cap - b->len <= extra)
+		buf_reserve(b, extra);
+}
+
+/*
+ * The appends are inline because the export writers call them for every
+ * few bytes of output: a call each cost about a tenth of an xml export.
+ */
+static inline void buf_append(struct buf *b, const void *data, size_t len)
+{
+	buf_grow(b, len);
+	if (len)
+		memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+static inline void buf_puts(struct buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+static inline void buf_putc(struct buf *b, char c)
+{
+	buf_grow(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);

@@ -8,6 +8,7 @@
 
 #include <stdalign.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,7 @@ struct lexer {
 	const char *p;		/* next byte to read */
 	const char *end;
 	struct json_error *err;
+	int utf8_checked;	/* 0: the text's strings are known to be UTF-8 */
 };
 
 struct token {
@@ -227,6 +229,7 @@ static void lexer_init(struct lexer *lx, const char *src, size_t len,
 	lx->p = src;
 	lx->end = src + len;
 	lx->err = err;
+	lx->utf8_checked = 1;
 	err->offset = 0;
 	err->message[0] = '\0';
 }
@@ -379,6 +382,56 @@ static int scan_escape(struct lexer *lx, const unsigned char *string_start,
 }
 
 /*
+ * The first '"' or '\\' in [p, end), or end. Eight bytes at a time: a
+ * byte of w ^ pattern is zero where w holds the byte sought, and
+ * (x - ones) & ~x & highs is nonzero when a byte of x is zero.
+ */
+static const unsigned char *find_quote_or_backslash(const unsigned char *p,
+						    const unsigned char *end)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = ones * 0x80;
+	uint64_t w, q, b;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		if (((q - ones) & ~q & highs) | ((b - ones) & ~b & highs))
+			break;
+		p += 8;
+	}
+	while (p < end && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
+/*
+ * scan_string() for text whose strings are known to be valid UTF-8
+ * without control characters: only quotes and escapes are looked at.
+ */
+static int scan_valid_string(struct lexer *lx, int *escaped)
+{
+	const unsigned char *start = (const unsigned char *)lx->p;
+	const unsigned char *end = (const unsigned char *)lx->end;
+	const unsigned char *p = start + 1;
+
+	*escaped = 0;
+	for (;;) {
+		p = find_quote_or_backslash(p, end);
+		if (p == end)
+			return lex_fail(lx, (const char *)start,
+					"unterminated string");
+		if (*p == '"') {
+			lx->p = (const char *)p + 1;
+			return 0;
+		}
+		if (scan_escape(lx, start, &p))
+			return -1;
+		*escaped = 1;
+	}
+}
+
+/*
  * Validate the string literal at lx->p (a '"') and move past its closing
  * quote. An unterminated string is reported at its opening quote. The
  * plain-ASCII run is the hot loop, with one table lookup per byte.
@@ -392,6 +445,8 @@ static int scan_string(struct lexer *lx, int *escaped)
 	unsigned char cls, lo, hi;
 	size_t i;
 
+	if (!lx->utf8_checked)
+		return scan_valid_string(lx, escaped);
 	*escaped = 0;
 	for (;;) {
 		while (p < end && char_class[*p] == CC_PLAIN)
@@ -813,8 +868,8 @@ struct json_doc *json_doc_new(void)
 	return doc;
 }
 
-int json_parse_into(struct json_doc *doc, const char *src, size_t len,
-		    struct json_error *err)
+static int parse_into(struct json_doc *doc, const char *src, size_t len,
+		      struct json_error *err, int utf8_checked)
 {
 	struct json_error ignored;
 	struct parser ps;
@@ -822,6 +877,7 @@ int json_parse_into(struct json_doc *doc, const char *src, size_t len,
 	arena_reset(&doc->arena);
 	doc->root = NULL;
 	lexer_init(&ps.lx, src, len, err ? err : &ignored);
+	ps.lx.utf8_checked = utf8_checked;
 	if (lexer_require_value(&ps.lx))
 		return -1;
 
@@ -832,6 +888,18 @@ int json_parse_into(struct json_doc *doc, const char *src, size_t len,
 		return -1;
 	}
 	return 0;
+}
+
+int json_parse_into(struct json_doc *doc, const char *src, size_t len,
+		    struct json_error *err)
+{
+	return parse_into(doc, src, len, err, 1);
+}
+
+int json_parse_valid_into(struct json_doc *doc, const char *src, size_t len,
+			  struct json_error *err)
+{
+	return parse_into(doc, src, len, err, 0);
 }
 
 const struct json *json_root(const struct json_doc *doc)

@@ -8,7 +8,8 @@
  * Three entry points:
  *   json_parse()       a read-only tree, for request bodies, inputs, schemas;
  *   json_parse_into()  the same tree in a document reused from text to text,
- *                      for the export path, which parses every stored item;
+ *                      for loops over many texts; json_parse_valid_into()
+ *                      does the same for stored items, skipping checks;
  *   json_items_parse() the dataset push path: validates one object or an
  *                      array of objects and compacts each object into one
  *                      buffer, without building a tree.
@@ -92,6 +93,16 @@ void json_doc_free(struct json_doc *doc);
 struct json_doc *json_doc_new(void);
 int json_parse_into(struct json_doc *doc, const char *src, size_t len,
 		    struct json_error *err);
+
+/*
+ * json_parse_into() for text whose strings are known to be valid UTF-8
+ * without raw control characters, such as the items json_items_parse()
+ * wrote: it checks the syntax and the escapes but not the bytes between
+ * them, which makes it several times faster on text-heavy items. Text
+ * that breaks the promise is parsed as it is, never read out of bounds.
+ */
+int json_parse_valid_into(struct json_doc *doc, const char *src, size_t len,
+			  struct json_error *err);
 
 /* Member of obj named key, the last one if repeated; NULL if none. */
 const struct json *json_get(const struct json *obj, const char *key);

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "export/writer.h"
-#include "export/xml_name.h"
+#include "export/xml_text.h"
 
 #define PROLOG "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 
@@ -245,27 +245,50 @@ static void test_write_xml_drops_invalid_chars(void **state)
 }
 
 /* Bytes that are not UTF-8 never come from the parser, but become U+FFFD. */
+/*
+ * Text from outside JSON, such as a feed title, may be any bytes: each one
+ * that starts no UTF-8 character becomes U+FFFD.
+ */
 static void test_write_xml_replaces_bad_utf8(void **state)
 {
-	struct json value = { 0 };
-	struct record_field field = { "k", 1, &value };
-	struct record rec = { &field, 1 };
+	const char *text = "a\xff" "b\xc3(\xed\xa0\x80" "c\xe2\x82";
 	struct buf out = BUF_INIT;
-	void *s;
 
 	(void)state;
-	value.type = JSON_STRING;
-	value.str = "a\xff" "b\xc3(\xed\xa0\x80" "c\xe2\x82";
-	value.len = strlen(value.str);
-
-	s = writer_xml.begin(&xml_defaults, NULL, &out);
-	buf_reset(&out);
-	assert_int_equal(writer_xml.record(s, &rec, &out), 0);
-	assert_string_equal(out.data, "<item><k>a\xef\xbf\xbd" "b\xef\xbf\xbd("
+	xml_text_put(&out, text, strlen(text), 0);
+	assert_string_equal(out.data, "a\xef\xbf\xbd" "b\xef\xbf\xbd("
 			    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
-			    "c\xef\xbf\xbd\xef\xbf\xbd</k></item>\n");
-	writer_xml.abort(s);
+			    "c\xef\xbf\xbd\xef\xbf\xbd");
 	buf_release(&out);
+}
+
+/*
+ * Valid text takes the table-driven path: the same escapes and drops,
+ * in text and in attribute values.
+ */
+static void test_write_xml_valid_text(void **state)
+{
+	static const char text[] = "x<y>&\"\t\n\r\x01\x1f"
+				   "\xef\xbf\xbe\xef\xbf\xbf\xef\xbf\xbd\xef\xbc\x81"
+				   "\xf0\x9f\x98\x80\xef\xbf";
+	struct buf checked = BUF_INIT, valid = BUF_INIT;
+	int attribute;
+
+	(void)state;
+	for (attribute = 0; attribute < 2; attribute++) {
+		buf_reset(&checked);
+		buf_reset(&valid);
+		xml_text_put(&checked, text, sizeof(text) - 1, attribute);
+		xml_valid_text_put(&valid, text, sizeof(text) - 3, attribute);
+		buf_append(&valid, "\xef\xbf\xbd\xef\xbf\xbd", 6);
+		assert_string_equal(valid.data, checked.data);
+	}
+	assert_string_equal(checked.data,
+			    "x&lt;y&gt;&amp;&quot;&#9;&#10;&#13;"
+			    "\xef\xbf\xbd\xef\xbc\x81\xf0\x9f\x98\x80"
+			    "\xef\xbf\xbd\xef\xbf\xbd");
+	buf_release(&checked);
+	buf_release(&valid);
 }
 
 static void test_write_xml_arrays(void **state)
@@ -841,6 +864,7 @@ int main(void)
 		cmocka_unit_test(test_write_xml_escapes_text),
 		cmocka_unit_test(test_write_xml_drops_invalid_chars),
 		cmocka_unit_test(test_write_xml_replaces_bad_utf8),
+		cmocka_unit_test(test_write_xml_valid_text),
 		cmocka_unit_test(test_write_xml_arrays),
 		cmocka_unit_test(test_write_xml_objects),
 		cmocka_unit_test(test_write_xml_attributes),
