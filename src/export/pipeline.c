@@ -30,6 +30,7 @@ struct export_state {
 	enum phase phase;
 	int64_t next;		/* items of the range already read */
 	int raw;		/* copy stored bytes: json or jsonl, no transform */
+	int stored_items;	/* no transform: try writer->stored_item */
 	size_t raw_written;
 	struct transform *transform;
 	struct columns *columns;
@@ -71,6 +72,10 @@ static int add_item(void *ctx, int64_t index, const char *json, size_t len)
 	struct export_state *s = ctx;
 
 	(void)index;
+	if (s->stored_items && !s->req.writer->stored_item(s->writer_state,
+							   json, len,
+							   &s->pending))
+		return 0;
 	if (!s->raw) {
 		if (transform_item(s->transform, json, len, emit_record, s))
 			s->failed = 1;
@@ -318,6 +323,8 @@ void export_respond(struct req *r, unsigned status, const struct storage *ds,
 			   ds->item_count, &s->range);
 	s->raw = transform_is_identity(&s->req.transform) &&
 		 (s->req.writer == &writer_json || s->req.writer == &writer_jsonl);
+	s->stored_items = !s->raw && s->req.writer->stored_item &&
+			  transform_is_identity(&s->req.transform);
 	if (!s->raw)
 		s->transform = transform_new(&s->req.transform);
 	set_feed_defaults(s, ds);

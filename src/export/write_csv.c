@@ -128,5 +128,5 @@ static int csv_end(void *state, struct buf *out)
 
 const struct writer writer_csv = {
 	"csv", "text/csv; charset=utf-8", "csv", 1, 1,
-	csv_begin, csv_record, csv_end, csv_abort,
+	csv_begin, csv_record, NULL, csv_end, csv_abort,
 };

@@ -175,5 +175,5 @@ static int html_end(void *state, struct buf *out)
 
 const struct writer writer_html = {
 	"html", "text/html; charset=utf-8", "html", 1, 0,
-	html_begin, html_record, html_end, html_abort,
+	html_begin, html_record, NULL, html_end, html_abort,
 };

@@ -492,5 +492,5 @@ const struct writer writer_xlsx = {
 	"xlsx",
 	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 	"xlsx", 1, 0,
-	xlsx_begin, xlsx_record, xlsx_end, xlsx_abort,
+	xlsx_begin, xlsx_record, NULL, xlsx_end, xlsx_abort,
 };

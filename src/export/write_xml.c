@@ -5,6 +5,7 @@
  * writer.h.
  */
 #include "export/writer.h"
+#include "export/xml_stored.h"
 #include "export/xml_text.h"
 
 #include <stdint.h>
@@ -343,6 +344,7 @@ struct xml_state {
 	size_t row_len;
 	unsigned row_depth;	/* 2 under <items>, 3 under <rss><channel> */
 	char *close;		/* what end() appends */
+	struct xml_stored *stored;	/* the one-pass path */
 };
 
 /*
@@ -359,6 +361,7 @@ static struct xml_state *state_new(const char *row, unsigned row_depth)
 	xml_name_put(&name, row, strlen(row));
 	s->row = buf_detach(&name, &s->row_len);
 	s->row_depth = row_depth;
+	s->stored = xml_stored_new();
 	return s;
 }
 
@@ -416,10 +419,20 @@ static int xml_record(void *state, const struct record *rec, struct buf *out)
 	return 0;
 }
 
+static int xml_stored_record(void *state, const char *json, size_t len,
+			     struct buf *out)
+{
+	struct xml_state *s = state;
+
+	return xml_stored_item(s->stored, s->row, s->row_len, s->row_depth,
+			       json, len, out);
+}
+
 static void xml_abort(void *state)
 {
 	struct xml_state *s = state;
 
+	xml_stored_free(s->stored);
 	free(s->row);
 	free(s->close);
 	free(s);
@@ -436,10 +449,10 @@ static int xml_end(void *state, struct buf *out)
 
 const struct writer writer_xml = {
 	"xml", "application/xml; charset=utf-8", "xml", 0, 0,
-	xml_begin, xml_record, xml_end, xml_abort,
+	xml_begin, xml_record, xml_stored_record, xml_end, xml_abort,
 };
 
 const struct writer writer_rss = {
 	"rss", "application/rss+xml; charset=utf-8", "rss", 0, 0,
-	rss_begin, xml_record, xml_end, xml_abort,
+	rss_begin, xml_record, xml_stored_record, xml_end, xml_abort,
 };

@@ -82,12 +82,12 @@ static void json_abort(void *state)
 
 const struct writer writer_json = {
 	"json", "application/json; charset=utf-8", "json", 0, 0,
-	json_begin, json_record, json_end, json_abort,
+	json_begin, json_record, NULL, json_end, json_abort,
 };
 
 const struct writer writer_jsonl = {
 	"jsonl", "application/jsonl; charset=utf-8", "jsonl", 0, 0,
-	jsonl_begin, json_record, json_end, json_abort,
+	jsonl_begin, json_record, NULL, json_end, json_abort,
 };
 
 static const struct writer *const writers[] = {

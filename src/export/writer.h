@@ -43,6 +43,14 @@ struct writer {
 		       const struct columns *cols, struct buf *out);
 	int (*record)(void *state, const struct record *rec, struct buf *out);
 	/*
+	 * Optional fast path of exports without transformations: write the
+	 * stored item (compact JSON text of an object) as record() would
+	 * write it parsed. Returns 0, or -1 with out unchanged when the
+	 * item needs record(). NULL for writers without one.
+	 */
+	int (*stored_item)(void *state, const char *json, size_t len,
+			   struct buf *out);
+	/*
 	 * Finish the output. Returns 1 when it has appended part of the
 	 * rest and wants another call: a writer with a large tail, such as
 	 * an xlsx file, hands it over in pieces of about 64 KiB. Returns 0

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "util/swar.h"
+
 /* The code point utf8_decode() gives for a byte that starts no character. */
 #define UTF8_INVALID UINT32_MAX
 
@@ -122,8 +124,7 @@ static const unsigned char ascii_name_class[128] = {
 #undef S
 #undef N
 
-/* 1 if the len bytes at s are a valid ASCII name without ':'. */
-static int is_ascii_name(const char *s, size_t len)
+int xml_name_is_ascii(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i;
@@ -147,7 +148,7 @@ void xml_name_put(struct buf *out, const char *key, size_t len)
 		return;
 	}
 	/* Nearly every key is already an ASCII name: copy it in one go. */
-	if (is_ascii_name(key, len)) {
+	if (xml_name_is_ascii(key, len)) {
 		buf_append(out, key, len);
 		return;
 	}
@@ -263,6 +264,34 @@ static const unsigned char text_class[256] = {
 #undef A
 #undef T
 
+/*
+ * The next byte from i on that text_class[] says to look at, or len. The
+ * word test flags a superset (tab and LF in text too), which the table
+ * then sorts out.
+ */
+static size_t next_stop(const unsigned char *p, size_t i, size_t len,
+			unsigned char limit)
+{
+	uint64_t w, mask;
+
+	while (len - i >= 8) {
+		w = swar_load(p + i);
+		mask = swar_below(w, 0x20) | swar_eq(w, '&') | swar_eq(w, '<') |
+		       swar_eq(w, '>') | swar_eq(w, 0xef) | swar_eq(w, '"');
+		if (!mask) {
+			i += 8;
+			continue;
+		}
+		i += swar_first(mask);
+		if (text_class[p[i]] > limit)
+			return i;
+		i++;	/* a tab, LF or '"' in character data */
+	}
+	while (i < len && text_class[p[i]] <= limit)
+		i++;
+	return i;
+}
+
 void xml_valid_text_put(struct buf *out, const char *s, size_t len,
 			int attribute)
 {
@@ -272,8 +301,7 @@ void xml_valid_text_put(struct buf *out, const char *s, size_t len,
 	const char *replace;
 
 	for (;;) {
-		while (i < len && text_class[p[i]] <= limit)
-			i++;
+		i = next_stop(p, i, len, limit);
 		if (i == len)
 			break;
 		n = 1;

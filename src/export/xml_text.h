@@ -37,6 +37,12 @@ int xml_name_valid(const char *name);
 void xml_name_put(struct buf *out, const char *key, size_t len);
 
 /*
+ * 1 if the len bytes at s are a valid name made of ASCII characters only,
+ * which xml_name_put() copies unchanged: most keys are.
+ */
+int xml_name_is_ascii(const char *s, size_t len);
+
+/*
  * Append len bytes of text escaped for character data or, when attribute
  * is set, for a value between double quotes. Control characters other than
  * tab, LF and CR, and U+FFFE and U+FFFF, which XML 1.0 excludes, are

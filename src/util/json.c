@@ -8,10 +8,11 @@
 
 #include <stdalign.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/swar.h"
 
 /*
  * Arena: nodes and decoded strings are carved out of large chunks, so a
@@ -381,23 +382,17 @@ static int scan_escape(struct lexer *lx, const unsigned char *string_start,
 	return 0;
 }
 
-/*
- * The first '"' or '\\' in [p, end), or end. Eight bytes at a time: a
- * byte of w ^ pattern is zero where w holds the byte sought, and
- * (x - ones) & ~x & highs is nonzero when a byte of x is zero.
- */
+/* The first '"' or '\\' in [p, end), or end. */
 static const unsigned char *find_quote_or_backslash(const unsigned char *p,
 						    const unsigned char *end)
 {
-	const uint64_t ones = 0x0101010101010101u, highs = ones * 0x80;
-	uint64_t w, q, b;
+	uint64_t w, mask;
 
 	while (end - p >= 8) {
-		memcpy(&w, p, 8);
-		q = w ^ (ones * '"');
-		b = w ^ (ones * '\\');
-		if (((q - ones) & ~q & highs) | ((b - ones) & ~b & highs))
-			break;
+		w = swar_load(p);
+		mask = swar_eq(w, '"') | swar_eq(w, '\\');
+		if (mask)
+			return p + swar_first(mask);
 		p += 8;
 	}
 	while (p < end && *p != '"' && *p != '\\')
@@ -744,6 +739,26 @@ static size_t decode_escapes(char *dst, const char *s, const char *end)
 		s += 2;
 	}
 	return (size_t)(d - dst);
+}
+
+const char *json_stored_string_end(const char *s, const char *end,
+				   int *escaped)
+{
+	struct json_error err;
+	struct lexer lx;
+
+	if (s == end || *s != '"')
+		return NULL;
+	lexer_init(&lx, s, (size_t)(end - s), &err);
+	lx.utf8_checked = 0;
+	if (scan_valid_string(&lx, escaped))
+		return NULL;
+	return lx.p;
+}
+
+size_t json_unescape(char *dst, const char *body, size_t len)
+{
+	return decode_escapes(dst, body, body + len);
 }
 
 /* Tree parser: json_parse(). */

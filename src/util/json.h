@@ -104,6 +104,24 @@ int json_parse_into(struct json_doc *doc, const char *src, size_t len,
 int json_parse_valid_into(struct json_doc *doc, const char *src, size_t len,
 			  struct json_error *err);
 
+/*
+ * For one-pass readers of stored items (text json_items_parse() wrote): s
+ * points at the opening quote of a string literal that ends before end.
+ * Returns the pointer past its closing quote and sets *escaped to 1 when
+ * the literal has a backslash escape, or returns NULL when no valid
+ * literal starts at s. Escapes are checked, UTF-8 is not, as in
+ * json_parse_valid_into().
+ */
+const char *json_stored_string_end(const char *s, const char *end,
+				   int *escaped);
+
+/*
+ * Decode the len bytes between the quotes of a literal that
+ * json_stored_string_end() accepted into dst, which has room for len
+ * bytes. Returns the decoded length, at most len. dst is not terminated.
+ */
+size_t json_unescape(char *dst, const char *body, size_t len);
+
 /* Member of obj named key, the last one if repeated; NULL if none. */
 const struct json *json_get(const struct json *obj, const char *key);
 

@@ -740,6 +740,73 @@ static void test_json_parse_into_reused(void **state)
 	json_doc_free(doc);
 }
 
+/*
+ * json_parse_valid_into() builds the same tree from stored text, long
+ * strings included (the word-at-a-time scan), and still checks the syntax
+ * and the escapes.
+ */
+static void test_json_parse_valid_into(void **state)
+{
+	static const char *const texts[] = {
+		"{\"a\":\"0123456789abcdef0123456789\\\"x\\\\\",\"b\":\"\"}",
+		"[\"caf\\u00e9 \\ud83d\\ude00\",\"\xe6\x9d\xb1\xe4\xba\xac\",1.50]",
+		"{\"long\":\"abcdefgh\\nabcdefghabcdefgh\\\"\"}",
+	};
+	struct json_doc *doc = json_doc_new();
+	struct json_error err;
+	const struct json *root;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		assert_int_equal(json_parse_valid_into(doc, texts[i],
+						       strlen(texts[i]), &err),
+				 0);
+		assert_written(doc, texts[i]);
+	}
+	assert_int_equal(json_parse_valid_into(doc, LIT("{\"a\":\"x\\ty\"}"),
+					       &err), 0);
+	root = json_root(doc);
+	assert_string_equal(root->child->str, "x\ty");
+
+	assert_int_equal(json_parse_valid_into(doc, LIT("{\"a\":\"xyz"), &err),
+			 -1);
+	assert_string_equal(err.message, "unterminated string");
+	assert_int_equal(json_parse_valid_into(doc, LIT("[\"\\q\"]"), &err), -1);
+	assert_string_equal(err.message, "invalid escape '\\q' in string");
+	assert_int_equal(json_parse_valid_into(doc, LIT("[\"\\ud800\"]"), &err),
+			 -1);
+	assert_int_equal(json_parse_valid_into(doc, LIT("[1,]"), &err), -1);
+	json_doc_free(doc);
+}
+
+static void test_json_stored_string_end(void **state)
+{
+	static const char text[] = "\"0123456789\\\"abcdef\\u00e9\":1";
+	static const char plain[] = "\"abc\"", open[] = "\"abc";
+	static const char bad[] = "\"\\x\"";
+	const char *end = text + sizeof(text) - 1;
+	char decoded[32];
+	size_t len;
+	int escaped;
+
+	(void)state;
+	assert_ptr_equal(json_stored_string_end(text, end, &escaped),
+			 end - 2);
+	assert_int_equal(escaped, 1);
+	len = json_unescape(decoded, text + 1, (size_t)(end - 3 - text - 1));
+	assert_int_equal(len, 19);
+	assert_memory_equal(decoded, "0123456789\"abcdef\xc3\xa9", len);
+
+	assert_ptr_equal(json_stored_string_end(plain, plain + 5, &escaped),
+			 plain + 5);
+	assert_int_equal(escaped, 0);
+	assert_null(json_stored_string_end(open, open + 4, &escaped));
+	assert_null(json_stored_string_end(bad, bad + 4, &escaped));
+	assert_null(json_stored_string_end(plain + 1, plain + 5, &escaped));
+	assert_null(json_stored_string_end(plain, plain, &escaped));
+}
+
 static void test_json_parse_into_error(void **state)
 {
 	struct json_doc *doc = json_doc_new();
@@ -1147,6 +1214,8 @@ int main(void)
 		cmocka_unit_test(test_json_doc_new_empty),
 		cmocka_unit_test(test_json_parse_into_reused),
 		cmocka_unit_test(test_json_parse_into_error),
+		cmocka_unit_test(test_json_parse_valid_into),
+		cmocka_unit_test(test_json_stored_string_end),
 		cmocka_unit_test(test_json_parse_into_keeps_memory),
 		cmocka_unit_test(test_json_items_one_object),
 		cmocka_unit_test(test_json_items_array),
