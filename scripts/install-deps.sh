@@ -4,9 +4,10 @@
 # so a second run is quick and needs no network.
 set -eu
 
+# libreoffice-calc-nogui: the tests open exported xlsx files in Calc.
 PKGS="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev
-libcmocka-dev zlib1g-dev libbrotli-dev libpq-dev libxlsxwriter-dev python3 curl
-nodejs npm libxml2-utils"
+libcmocka-dev zlib1g-dev libbrotli-dev libpq-dev python3 curl
+nodejs npm libxml2-utils libreoffice-calc-nogui"
 
 missing=""
 for p in $PKGS; do
@@ -30,4 +31,4 @@ echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
 # shellcheck disable=SC2086
-apt-get install -y -q $missing >/dev/null
+apt-get install -y -q --no-install-recommends $missing >/dev/null

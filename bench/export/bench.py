@@ -57,14 +57,6 @@ def read_machine():
     dwarf = subprocess.run(["readelf", "--debug-dump=info", actord.ACTORD_BIN], capture_output=True, text=True).stdout
     producer = re.search(r"DW_AT_producer\s*:\s*(?:\(indirect string, offset: 0x[0-9a-f]+\):\s*)?(.+)", dwarf)
 
-    xlsxwriter_header = os.path.join(command_output(["pkg-config", "--variable=includedir", "xlsxwriter"]),
-                                     "xlsxwriter.h")
-    xlsxwriter_version = "unknown"
-    if os.path.exists(xlsxwriter_header):
-        with open(xlsxwriter_header) as header:
-            found = re.search(r'#define LXW_VERSION "([^"]+)"', header.read())
-            xlsxwriter_version = found.group(1) if found else "unknown"
-
     with open(os.path.join(measure.BENCH_DIR, "node_modules", "exceljs", "package.json")) as package:
         exceljs_version = json.load(package)["version"]
 
@@ -77,7 +69,6 @@ def read_machine():
         "actord_build_flags": producer.group(1).strip() if producer else "unknown",
         "sqlite": command_output(["pkg-config", "--modversion", "sqlite3"]),
         "libmicrohttpd": command_output(["pkg-config", "--modversion", "libmicrohttpd"]),
-        "libxlsxwriter": xlsxwriter_version,
         "zlib": command_output(["pkg-config", "--modversion", "zlib"]),
         "node": command_output(["node", "--version"]),
         "python": platform.python_version(),

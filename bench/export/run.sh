@@ -23,7 +23,7 @@
 # root, installs the Debian package `time` when /usr/bin/time is missing.
 # actord listens on 127.0.0.1 only. A run with the default 1,000,000 items
 # takes about 10 minutes on 2 cores and needs about 4 GB free under the
-# work dir, and 1.4 GB in $TMPDIR for actord's xlsx export.
+# work dir.
 set -eu
 
 bench_dir=$(cd "$(dirname "$0")" && pwd)

@@ -22,6 +22,7 @@ import {
   assertXmllint,
   expectInvalidInput,
   paginationHeaders,
+  libreOfficeCsv,
   parseCsv,
   readExportFixture,
   readHtmlTable,
@@ -76,6 +77,24 @@ describe('golden files', () => {
       const res = await session.export(endpoint, SCRAPED_ITEMS, { format: 'xlsx' });
       const expected = JSON.parse(readExportFixture('scraped-items.golden.xlsx.json'));
       assert.deepEqual(readXlsx(res.body), expected);
+    });
+
+    test(`xlsx golden opens in LibreOffice (${endpoint})`, async () => {
+      const res = await session.export(endpoint, SCRAPED_ITEMS, { format: 'xlsx' });
+      const [sheet] = JSON.parse(readExportFixture('scraped-items.golden.xlsx.json'));
+      const rows = parseCsv(libreOfficeCsv(res.body));
+      assert.equal(rows.length, sheet.rows.length, 'LibreOffice reads every row');
+      sheet.rows.forEach((row, r) => {
+        row.forEach((cell, c) => {
+          const got = rows[r][c] ?? '';
+          const where = `row ${r + 1} column ${c + 1}`;
+          if (cell === null) assert.equal(got, '', where);
+          else if (cell.type === 'n') assert.equal(Number(got), Number(cell.value), where);
+          else if (cell.type === 'b') assert.equal(got, cell.value ? 'TRUE' : 'FALSE', where);
+          // Calc (7.4) drops CR from cell text whatever the file says.
+          else assert.equal(got, cell.value.replaceAll('\r\n', '\n'), where);
+        });
+      });
     });
 
     test(`xml and rss goldens pass xmllint (${endpoint})`, async () => {

@@ -1,7 +1,8 @@
 // Helpers for the dataset export tests. They put items into datasets through
 // real runs of the push-raw fixture actor and request their export on any
 // route that serves dataset items. They read the responses back in every
-// format with csv, html and xml parsers, xmllint and a Python xlsx reader.
+// format with csv, html and xml parsers, xmllint, a Python xlsx reader and
+// LibreOffice Calc.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -316,6 +317,33 @@ export function readXlsx(buffer) {
   const result = runPython('read_xlsx.py', buffer);
   assert.equal(result.status, 0, `read_xlsx.py failed: ${result.stderr.toString()}`);
   return JSON.parse(result.stdout.toString('utf8'));
+}
+
+/**
+ * Opens an xlsx file in LibreOffice Calc (headless, with a profile of its
+ * own) and returns the first sheet as CSV text: comma-separated, UTF-8,
+ * numbers at full precision rather than as displayed.
+ */
+export function libreOfficeCsv(buffer) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'actord-soffice-'));
+  try {
+    writeFileSync(path.join(dir, 'book.xlsx'), buffer);
+    const result = spawnSync('soffice', [
+      `-env:UserInstallation=file://${dir}/profile`,
+      '--headless',
+      '--convert-to',
+      'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false',
+      '--outdir',
+      path.join(dir, 'out'),
+      path.join(dir, 'book.xlsx'),
+    ], { encoding: 'utf8', timeout: 120_000 });
+    if (result.error) throw result.error;
+    const csvPath = path.join(dir, 'out', 'book.csv');
+    assert.equal(result.status, 0, `soffice failed: ${result.stderr}`);
+    return readFileSync(csvPath, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
