@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export/shapes.h"
 #include "http/response.h"
 #include "util/log.h"
 
@@ -39,6 +40,7 @@ struct export_state {
 	size_t pending_pos;
 	int failed;
 	int64_t records;	/* output records counted by the column pass */
+	struct shapes *shapes;	/* during the column pass only */
 	struct req *req_http;	/* during the column pass only */
 	int client_gone;
 };
@@ -194,6 +196,7 @@ static void free_state(void *cls)
 		transform_free(s->transform);
 	if (s->columns)
 		columns_free(s->columns);
+	shapes_free(s->shapes);
 	export_request_release(&s->req);
 	buf_release(&s->pending);
 	free(s);
@@ -214,9 +217,16 @@ static int add_columns_of_item(void *ctx, int64_t index, const char *json,
 			       size_t len)
 {
 	struct export_state *s = ctx;
+	int64_t records, before = s->records;
 
-	if (transform_item(s->transform, json, len, collect_columns, s))
+	if (shapes_find(s->shapes, json, len, &records)) {
+		s->records += records;
+	} else if (transform_item(s->transform, json, len, collect_columns,
+				  s)) {
 		s->failed = 1;
+	} else {
+		shapes_add(s->shapes, s->records - before);
+	}
 	/* The pass keeps a worker thread busy for seconds on a large
 	 * dataset, so a client that left must not keep it going. */
 	if (index % ITEMS_PER_CLIENT_CHECK == 0 && req_client_gone(s->req_http))
@@ -224,7 +234,11 @@ static int add_columns_of_item(void *ctx, int64_t index, const char *json,
 	return s->failed || s->client_gone;
 }
 
-/* The first pass of a tabular export; -1 with a response made. */
+/*
+ * The first pass of a tabular export; -1 with a response made.
+ * NOTE: the status line waits for this pass, so no byte of a csv, html or
+ * xlsx export leaves before the last item of the page has been read once.
+ */
 static int find_columns(struct req *r, struct export_state *s)
 {
 	const struct name_list *order = s->req.transform.output_fields.count ?
@@ -233,6 +247,7 @@ static int find_columns(struct req *r, struct export_state *s)
 
 	/* Records carry the renamed keys when outputFields is given. */
 	s->columns = columns_new(order->names, order->count);
+	s->shapes = shapes_new();
 	s->req_http = r;
 	if (!st || store_items_read(st, s->dataset_id, s->range.from,
 				    s->range.to, s->req.desc, add_columns_of_item,
@@ -241,6 +256,8 @@ static int find_columns(struct req *r, struct export_state *s)
 		return -1;
 	}
 	s->req_http = NULL;
+	shapes_free(s->shapes);
+	s->shapes = NULL;
 	if (s->client_gone) {
 		log_debug("export", "client left during the column pass of"
 			  " dataset %s", s->dataset_id);

@@ -744,11 +744,19 @@ static size_t decode_escapes(char *dst, const char *s, const char *end)
 const char *json_stored_string_end(const char *s, const char *end,
 				   int *escaped)
 {
+	const unsigned char *q;
 	struct json_error err;
 	struct lexer lx;
 
 	if (s == end || *s != '"')
 		return NULL;
+	/* Most literals have no escape: their end is the next quote. */
+	q = find_quote_or_backslash((const unsigned char *)s + 1,
+				    (const unsigned char *)end);
+	if (q < (const unsigned char *)end && *q == '"') {
+		*escaped = 0;
+		return (const char *)q + 1;
+	}
 	lexer_init(&lx, s, (size_t)(end - s), &err);
 	lx.utf8_checked = 0;
 	if (scan_valid_string(&lx, escaped))
