@@ -76,6 +76,19 @@ int body_reject_declared(struct req *r, uint64_t length)
 	return 2;
 }
 
+/* Drop n bytes after the 413; MHD_NO once enough have been dropped. */
+static enum MHD_Result linger(struct req *r, size_t n)
+{
+	r->body_discarded += n;
+	if (r->body_discarded > LINGER_BYTES) {
+		log_info("http", "closing the connection of %s after dropping"
+			 " %llu body bytes", r->path,
+			 (unsigned long long)r->body_discarded);
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
 enum MHD_Result body_discard(struct req *r, size_t n)
 {
 	if (!r->body_rejected) {
@@ -85,12 +98,17 @@ enum MHD_Result body_discard(struct req *r, size_t n)
 			 (unsigned long long)(r->body.len + n));
 		send_too_large(r, text);
 	}
-	r->body_discarded += n;
-	if (r->body_discarded > LINGER_BYTES) {
-		log_info("http", "closing the connection of %s after dropping"
-			 " %llu body bytes", r->path,
-			 (unsigned long long)r->body_discarded);
-		return MHD_NO;
+	return linger(r, n);
+}
+
+enum MHD_Result body_discard_decoded(struct req *r, size_t n)
+{
+	if (!r->body_rejected) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "at least %llu decoded",
+			 (unsigned long long)r->body.len);
+		send_too_large(r, text);
 	}
-	return MHD_YES;
+	return linger(r, n);
 }

@@ -23,4 +23,10 @@ int body_reject_declared(struct req *r, uint64_t length);
  */
 enum MHD_Result body_discard(struct req *r, size_t n);
 
+/*
+ * body_discard() for a compressed body whose decoded bytes in r->body
+ * passed the limit, with n encoded bytes just read.
+ */
+enum MHD_Result body_discard_decoded(struct req *r, size_t n);
+
 #endif

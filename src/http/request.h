@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 #include <stdint.h>
 
+#include "http/body_decode.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -43,6 +44,8 @@ struct req {
 	int has_body;			/* a body was sent, even an empty one */
 	int body_rejected;		/* a 413 went out (body_limit.c) */
 	uint64_t body_discarded;	/* bytes read and dropped since */
+	struct body_decoder *decoder;	/* Content-Encoding given; owned */
+	int body_invalid;		/* decoding failed: answer 400 */
 
 	struct user user;		/* valid when authenticated is 1 */
 	int authenticated;

@@ -135,6 +135,7 @@ void resp_header(struct req *r, const char *name, const char *value)
 		MHD_add_response_header(r->response, name, value);
 }
 
+/* TODO: compress streamed bodies when Accept-Encoding allows gzip or br. */
 void resp_stream(struct req *r, unsigned status, const char *content_type,
 		 MHD_ContentReaderCallback reader, void *ctx,
 		 MHD_ContentReaderFreeCallback free_fn)

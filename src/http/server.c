@@ -132,6 +132,7 @@ static void req_free(struct req *r)
 		r->resume_ctx_free(r->resume_ctx);
 	if (r->response)
 		MHD_destroy_response(r->response);
+	body_decoder_free(r->decoder);
 	buf_release(&r->body);
 	free(r->path);
 	free(r);
@@ -165,15 +166,19 @@ static int check_headers(struct req *r)
 		if (n > MAX_BODY_BYTES)
 			return body_reject_declared(r, n);
 	}
-	/* TODO: decode gzip, deflate and br bodies; until then only plain
-	 * bodies are accepted. */
-	if (encoding && *encoding && strcasecmp(encoding, "identity")) {
+	switch (body_encoding_parse(encoding)) {
+	case BODY_IDENTITY:
+		return 0;
+	case BODY_UNSUPPORTED:
 		resp_error(r, 415, "unsupported-content-encoding",
 			   "Content-Encoding \"%s\" is not supported; send the"
-			   " body without compression.", encoding);
+			   " body as gzip, deflate, br or without compression.",
+			   encoding);
 		return 1;
+	default:
+		r->decoder = body_decoder_new(body_encoding_parse(encoding));
+		return 0;
 	}
-	return 0;
 }
 
 /* Extract the token: the Authorization header wins over ?token=. */
@@ -262,6 +267,53 @@ static void dispatch(struct req *r)
 	route->fn(r);
 }
 
+/*
+ * Decode n bytes of a compressed body into r->body.
+ * TODO: key-value store records should keep the encoded bytes and their
+ * Content-Encoding, as the platform stores them.
+ */
+static enum MHD_Result read_encoded(struct req *r, const char *data, size_t n)
+{
+	if (r->body_rejected)
+		return body_discard(r, n);
+	if (r->body_invalid)
+		return MHD_YES;		/* read to the end, then the 400 */
+	switch (body_decoder_feed(r->decoder, data, n, &r->body,
+				  MAX_BODY_BYTES)) {
+	case BODY_DECODE_OK:
+		return MHD_YES;
+	case BODY_DECODE_TOO_LARGE:
+		return body_discard_decoded(r, n);
+	default:
+		r->body_invalid = 1;
+		buf_release(&r->body);
+		return MHD_YES;
+	}
+}
+
+/*
+ * At the end of a compressed body: 1 with a 400 made when it was not
+ * valid or ended early. An empty body counts as an empty plain body.
+ */
+static int check_decoded(struct req *r)
+{
+	enum body_encoding encoding = body_encoding_parse(
+		req_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING));
+
+	if (!r->body_invalid && (!r->has_body ||
+				 body_decoder_finish(r->decoder) ==
+				 BODY_DECODE_OK))
+		return 0;
+	log_debug("http", "invalid %s body for %s: %s",
+		  body_encoding_name(encoding), r->path,
+		  body_decoder_error(r->decoder));
+	resp_error(r, 400, "invalid-request", "The request body is not valid"
+		   " %s data: %s. Check its Content-Encoding header.",
+		   body_encoding_name(encoding),
+		   body_decoder_error(r->decoder));
+	return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  const char *url, const char *method,
 				  const char *version, const char *upload_data,
@@ -291,6 +343,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 
 		r->has_body = 1;
 		*upload_data_size = 0;
+		if (r->decoder)
+			return read_encoded(r, upload_data, n);
 		if (r->body_rejected || r->body.len + n > MAX_BODY_BYTES)
 			return body_discard(r, n);
 		buf_append(&r->body, upload_data, n);
@@ -298,6 +352,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (r->body_rejected)
 		return MHD_NO;	/* the 413 is out; close the connection */
+	if (r->decoder && check_decoded(r))
+		return queue(r);
 	dispatch(r);
 	if (r->suspended)
 		return MHD_YES;
