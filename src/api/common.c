@@ -4,6 +4,7 @@
 #include "api/api.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,9 +138,14 @@ int api_query_int(struct req *r, const char *name, int64_t def, int64_t *out)
 		return 0;
 	errno = 0;
 	n = strtoll(v, &end, 10);
-	if (*end || errno || n < 0 || !(*v >= '0' && *v <= '9')) {
+	if (*end || n < 0 || !(*v >= '0' && *v <= '9')) {
 		resp_error(r, 400, "invalid-input", "Parameter '%s' must be a"
 			   " non-negative integer, got '%s'.", name, v);
+		return -1;
+	}
+	if (errno == ERANGE) {
+		resp_error(r, 400, "invalid-input", "Parameter '%s' must be at"
+			   " most %lld, got '%s'.", name, LLONG_MAX, v);
 		return -1;
 	}
 	*out = n;

@@ -273,9 +273,9 @@ static int find_columns(struct req *r, struct export_state *s)
 	}
 	if (s->failed) {
 		resp_error(r, 400, "invalid-input", "The items have more than %d"
-			   " columns, the most a %s export can have; choose the"
-			   " columns with the 'fields' parameter.", COLUMNS_MAX,
-			   s->req.writer->format);
+			   " columns, the most a table (format %s) can have;"
+			   " choose the columns with the 'fields' parameter.",
+			   COLUMNS_MAX, s->req.writer->format);
 		return -1;
 	}
 	return 0;

@@ -52,17 +52,17 @@ static size_t sequence_length(unsigned char lead)
 
 /*
  * Copy the len bytes at s into clean without the characters XML cannot
- * contain, up to XLSX_CELL_CHARS_MAX characters.
- * NOTE: Excel may count a character above U+FFFF twice (UTF-16), so such
- * text can still be a little over its limit.
+ * contain, up to XLSX_CELL_CHARS_MAX characters. They are counted as Excel
+ * counts them, in UTF-16 code units, so a character above U+FFFF (4 bytes
+ * in UTF-8, such as an emoji) counts twice.
  */
 static void clean_text(struct buf *clean, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i, n, chars = 0;
+	size_t i, n, units = 0, width;
 
 	buf_reset(clean);
-	for (i = 0; i < len && chars < XLSX_CELL_CHARS_MAX; i += n) {
+	for (i = 0; i < len; i += n) {
 		n = sequence_length(p[i]);
 		if (n > len - i)
 			break;
@@ -72,8 +72,11 @@ static void clean_text(struct buf *clean, const char *s, size_t len)
 		if (n == 3 && p[i] == 0xef && p[i + 1] == 0xbf &&
 		    (p[i + 2] == 0xbe || p[i + 2] == 0xbf))
 			continue;
+		width = n == 4 ? 2 : 1;
+		if (units + width > XLSX_CELL_CHARS_MAX)
+			break;
 		buf_append(clean, s + i, n);
-		chars++;
+		units += width;
 	}
 	buf_append(clean, "", 0);
 }
@@ -84,7 +87,10 @@ size_t xlsx_text_put(struct xlsx_text *t, struct buf *out, const char *s,
 	const char *text;
 	size_t i, from, start;
 
-	/* Common case: nothing to cut, no '_' that could start an escape. */
+	/*
+	 * Common case: nothing to cut (a UTF-16 code unit takes at least one
+	 * byte of UTF-8), no '_' that could start an escape.
+	 */
 	if (len <= XLSX_CELL_CHARS_MAX && !memchr(s, '_', len)) {
 		put_open(out, s, len);
 		start = out->len;

@@ -1,9 +1,9 @@
 /*
  * The text of an xlsx string cell, as the <t> element of an inline
- * string: characters that XML 1.0 cannot contain are dropped (C0 controls
- * other than tab, LF and CR, U+FFFE, U+FFFF), the value is cut at Excel's
- * 32767 characters, and text that spreadsheet programs would read as an
- * escape is escaped itself. Implemented in xlsx_text.c.
+ * string. Characters that XML 1.0 cannot contain are dropped: C0 controls
+ * other than tab, LF and CR, U+FFFE and U+FFFF. The value is cut at
+ * Excel's 32767 UTF-16 code units. Text that spreadsheet programs would
+ * read as an escape is escaped itself. Implemented in xlsx_text.c.
  */
 #ifndef ACTORD_EXPORT_XLSX_TEXT_H
 #define ACTORD_EXPORT_XLSX_TEXT_H
@@ -12,7 +12,7 @@
 
 #include "util/buf.h"
 
-/* Excel's maximum characters in a cell. */
+/* Excel's maximum characters in a cell, counted in UTF-16 code units. */
 #define XLSX_CELL_CHARS_MAX 32767
 
 /* Scratch memory reused from cell to cell; starts zeroed. */

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <libxml/chvalid.h>
+
 #include "util/swar.h"
 
 /* The code point utf8_decode() gives for a byte that starts no character. */
@@ -62,10 +64,9 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 
 /*
  * NameStartChar and NameChar of XML 1.0 fifth edition, section 2.3, less
- * ':'. Parsers that follow the fourth edition (libxml2 with XML_PARSE_OLD10)
- * accept fewer non-ASCII characters, for example no emoji.
+ * ':'.
  */
-static int is_name_start(uint32_t c)
+static int is_name_start_5th(uint32_t c)
 {
 	if (c < 0x80)
 		return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -78,11 +79,38 @@ static int is_name_start(uint32_t c)
 	       (c >= 0xfdf0 && c <= 0xfffd) || (c >= 0x10000 && c <= 0xeffff);
 }
 
-static int is_name_char(uint32_t c)
+static int is_name_char_5th(uint32_t c)
 {
-	return is_name_start(c) || c == '-' || c == '.' ||
+	return is_name_start_5th(c) || c == '-' || c == '.' ||
 	       (c >= '0' && c <= '9') || c == 0xb7 ||
 	       (c >= 0x300 && c <= 0x36f) || (c >= 0x203f && c <= 0x2040);
+}
+
+/*
+ * Names must also follow the fourth edition: Letter, Digit, CombiningChar
+ * and Extender of its Appendix B, as libxml2's chvalid tables give them.
+ * expat, the parser of Python's xml modules, still applies those rules, so
+ * it rejects emoji, characters above U+FFFF and letters such as U+01C5.
+ */
+static int is_letter_4th(uint32_t c)
+{
+	return xmlIsBaseChar(c) || xmlIsIdeographic(c);
+}
+
+static int is_name_start(uint32_t c)
+{
+	if (c < 0x80)
+		return is_name_start_5th(c);
+	return is_name_start_5th(c) && is_letter_4th(c);
+}
+
+static int is_name_char(uint32_t c)
+{
+	if (c < 0x80)
+		return is_name_char_5th(c);
+	return is_name_char_5th(c) &&
+	       (is_letter_4th(c) || xmlIsDigit(c) || xmlIsCombining(c) ||
+		xmlIsExtender(c));
 }
 
 int xml_name_valid(const char *name)
@@ -265,7 +293,7 @@ static const unsigned char text_class[256] = {
 #undef T
 
 /*
- * The next byte from i on that text_class[] says to look at, or len. The
+ * The next byte from i on that text_class[] marks for a look, or len. The
  * word test flags a superset (tab and LF in text too), which the table
  * then sorts out.
  */

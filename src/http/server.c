@@ -418,6 +418,12 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
+	/* MHD reports this when a handler closes the connection on purpose,
+	 * as actord does when the client has left; the handler logs why. */
+	if (!strncmp(line, "Application reported internal error", 35)) {
+		log_debug("http", "libmicrohttpd: %s", line);
+		return;
+	}
 	log_warn("http", "libmicrohttpd: %s", line);
 }
 

@@ -6,12 +6,16 @@
  */
 #include "store/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -117,6 +121,36 @@ fail:
 	return NULL;
 }
 
+/*
+ * Create the database file readable by its owner only, or make an older
+ * one so, because it contains API tokens. SQLite gives the -wal and -shm
+ * files the mode of the database file.
+ */
+static int restrict_db_file(void)
+{
+	static const char *const suffixes[] = { "-wal", "-shm" };
+	int fd = open(db_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	char path[4096];
+	int i;
+
+	if (fd < 0 || fchmod(fd, 0600)) {
+		log_error("store", "cannot create %s with mode 0600: %s",
+			  db_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	/* Files left by an older actord, which created them 0644. */
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s%s", db_path, suffixes[i]);
+		if (chmod(path, 0600) && errno != ENOENT)
+			log_warn("store", "cannot make %s private: %s", path,
+				 strerror(errno));
+	}
+	return 0;
+}
+
 int store_open_global(const char *data_dir)
 {
 	struct store *st;
@@ -126,6 +160,8 @@ int store_open_global(const char *data_dir)
 	pthread_once(&key_once, make_key);
 	db_path = xmalloc(n);
 	snprintf(db_path, n, "%s/actord.sqlite3", data_dir);
+	if (restrict_db_file())
+		return -1;
 	st = store_thread();
 	if (!st)
 		return -1;

@@ -478,11 +478,15 @@ describe('xlsx', () => {
     test(`xlsx truncates long text (${endpoint})`, async () => {
       const long = 'abcdefghij'.repeat(4000);
       const fits = 'z'.repeat(XLSX_MAX_CELL_CHARS);
-      const sheets = readXlsx((await session.export(endpoint, [{ long, fits }], { format: 'xlsx' })).body);
+      // Excel counts UTF-16 code units, as JavaScript's length does.
+      const emoji = '😀'.repeat(20000);
+      const items = [{ long, fits, emoji }];
+      const sheets = readXlsx((await session.export(endpoint, items, { format: 'xlsx' })).body);
       const row = sheets[0].rows[1];
       assert.equal(row[0].value.length, XLSX_MAX_CELL_CHARS);
       assert.equal(row[0].value, long.slice(0, XLSX_MAX_CELL_CHARS));
       assert.equal(row[1].value, fits);
+      assert.equal(row[2].value, '😀'.repeat(16383));
     });
 
     test(`xlsx drops control characters (${endpoint})`, async () => {
@@ -543,7 +547,7 @@ describe('xml', () => {
     });
 
     test(`invalid xmlRoot or xmlRow is 400 (${endpoint})`, async () => {
-      for (const name of ['a:b', '1x', 'a b', '<x>', '-x', '.x', 'a&b']) {
+      for (const name of ['a:b', '1x', 'a b', '<x>', '-x', '.x', 'a&b', '😀', 'x\u2070']) {
         expectInvalidInput(await session.request(endpoint, [{ a: 1 }], { format: 'xml', xmlRoot: name }), 'xmlRoot');
         expectInvalidInput(await session.request(endpoint, [{ a: 1 }], { format: 'xml', xmlRow: name }), 'xmlRow');
       }
@@ -616,6 +620,10 @@ describe('xml', () => {
           '-dash': 8,
           'price (EUR)': 9,
           'a\u0001b': 10,
+          '🔥 Hot': 11,
+          'x\u2070': 12,
+          '\u01c5': 13,
+          '名前': 14,
         },
       ];
       const res = await session.export(endpoint, items, { format: 'xml' });
@@ -634,6 +642,11 @@ describe('xml', () => {
           ['_-dash', '8'],
           ['price__EUR_', '9'],
           ['a_b', '10'],
+          // Python's parser (expat) follows XML 1.0 fourth edition names.
+          ['__Hot', '11'],
+          ['x_', '12'],
+          ['_', '13'],
+          ['名前', '14'],
         ],
       );
     });

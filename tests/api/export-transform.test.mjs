@@ -547,6 +547,9 @@ describe('parameter validation', () => {
           const res = await session.request(endpoint, [{ a: 1 }], `${name}=${value}`);
           expectInvalidInput(res, name);
         }
+        const huge = await session.request(endpoint, [{ a: 1 }], `${name}=9223372036854775808`);
+        expectInvalidInput(huge, name);
+        assert.match(huge.json.error.message, /at most 9223372036854775807/);
       }
     });
 
