@@ -49,9 +49,15 @@ void run_to_json(struct buf *b, const struct run *run)
 	buf_puts(b, ",\"options\":{");
 	api_put_str(b, 0, "build", run->build_number);
 	buf_printf(b, ",\"timeoutSecs\":%.15g,\"memoryMbytes\":%lld,"
-		   "\"diskMbytes\":%lld}", run->timeout_secs,
+		   "\"diskMbytes\":%lld", run->timeout_secs,
 		   (long long)run->memory_mbytes,
 		   (long long)run->memory_mbytes * 2);
+	if (run->max_items > 0)
+		buf_printf(b, ",\"maxItems\":%lld", (long long)run->max_items);
+	if (run->max_total_charge_usd > 0)
+		buf_printf(b, ",\"maxTotalChargeUsd\":%.15g",
+			   run->max_total_charge_usd);
+	buf_putc(b, '}');
 	api_put_str(b, 1, "buildId", run->build_id);
 	api_put_str(b, 1, "buildNumber", run->build_number);
 	if (run->finished_at && run->exit_code >= 0)

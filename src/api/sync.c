@@ -6,6 +6,7 @@
  */
 #include "api/handlers.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@ struct run_options {
 	const char *build;
 	double timeout_secs;
 	int64_t memory_mbytes;
+	int64_t max_items;		/* 0 when not given */
+	double max_total_charge_usd;	/* 0 when not given */
 };
 
 struct sync_wait {
@@ -38,13 +41,48 @@ static double number_field(const struct json *obj, const char *key, double def)
 	return v && v->type == JSON_NUMBER ? json_number_value(v) : def;
 }
 
+/*
+ * Read a limit that must be greater than zero: the query parameter param,
+ * or else the task's option of the same name when it is a positive number,
+ * or else 0. With integer set, only whole numbers are valid. Returns 0, or
+ * -1 with a response made.
+ */
+static int read_positive(struct req *r, const struct json *task_opts,
+			 const char *param, const char *zero_type,
+			 int integer, double *out)
+{
+	const char *v = req_query(r, param);
+	double task_value = number_field(task_opts, param, 0);
+	char *end;
+
+	*out = task_value > 0 && (!integer || task_value == floor(task_value)) ?
+	       task_value : 0;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	*out = strtod(v, &end);
+	if (*end || errno || !isfinite(*out) ||
+	    (integer && (*out != floor(*out) || *out > 9007199254740991.0))) {
+		resp_error(r, 400, "invalid-input", "Parameter '%s' must be a"
+			   " %s greater than zero, got '%s'.", param,
+			   integer ? "whole number" : "number", v);
+		return -1;
+	}
+	if (*out <= 0) {
+		resp_error(r, 400, zero_type, "Parameter '%s' must be greater"
+			   " than zero, got '%s'.", param, v);
+		return -1;
+	}
+	return 0;
+}
+
 static int read_options(struct req *r, const struct json *task_opts,
 			const struct json *actor_opts, struct run_options *o)
 {
 	const char *build = req_query(r, "build");
 	const char *memory_param = req_query(r, "memory");
 	const struct json *task_build = task_opts ? json_get(task_opts, "build") : NULL;
-	double memory;
+	double memory, max_items;
 
 	o->timeout_secs = number_field(actor_opts, "timeoutSecs", 0);
 	o->timeout_secs = number_field(task_opts, "timeoutSecs", o->timeout_secs);
@@ -67,6 +105,13 @@ static int read_options(struct req *r, const struct json *task_opts,
 		return -1;
 	}
 	o->memory_mbytes = (int64_t)memory;
+	if (read_positive(r, task_opts, "maxItems",
+			  "max-items-must-be-greater-than-zero", 1, &max_items) ||
+	    read_positive(r, task_opts, "maxTotalChargeUsd",
+			  "max-total-charge-usd-must-be-greater-than-zero", 0,
+			  &o->max_total_charge_usd))
+		return -1;
+	o->max_items = (int64_t)max_items;
 	if (build && *build)
 		o->build = build;
 	else if (task_build && task_build->type == JSON_STRING)
@@ -238,6 +283,8 @@ static void fill_run(struct run *run, const struct req *r,
 	run->exit_code = -1;
 	run->timeout_secs = o->timeout_secs;
 	run->memory_mbytes = o->memory_mbytes;
+	run->max_items = o->max_items;
+	run->max_total_charge_usd = o->max_total_charge_usd;
 	run->input_body_len = (int64_t)r->body.len;
 }
 

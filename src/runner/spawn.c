@@ -109,6 +109,14 @@ char **spawn_environment(const struct spawn_info *info)
 	env_add_both(&e, "ACTOR_INPUT_KEY", "APIFY_INPUT_KEY", "INPUT");
 	snprintf(num, sizeof(num), "%lld", (long long)run->memory_mbytes);
 	env_add_both(&e, "ACTOR_MEMORY_MBYTES", "APIFY_MEMORY_MBYTES", num);
+	if (run->max_items > 0) {
+		snprintf(num, sizeof(num), "%lld", (long long)run->max_items);
+		env_add(&e, "ACTOR_MAX_PAID_DATASET_ITEMS", num);
+	}
+	if (run->max_total_charge_usd > 0) {
+		snprintf(num, sizeof(num), "%.15g", run->max_total_charge_usd);
+		env_add(&e, "ACTOR_MAX_TOTAL_CHARGE_USD", num);
+	}
 	env_add_both(&e, "ACTOR_STARTED_AT", "APIFY_STARTED_AT", started);
 	env_add_both(&e, "ACTOR_TIMEOUT_AT", "APIFY_TIMEOUT_AT", timeout_at);
 	env_add(&e, "ACTOR_PERMISSION_LEVEL", "FULL_PERMISSIONS");

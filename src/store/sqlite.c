@@ -55,7 +55,9 @@ static const char SCHEMA[] =
 	" exit_code INTEGER NOT NULL DEFAULT -1, timeout_secs REAL NOT NULL,"
 	" memory_mbytes INTEGER NOT NULL, dataset_id TEXT NOT NULL,"
 	" kvs_id TEXT NOT NULL, rq_id TEXT NOT NULL, origin TEXT NOT NULL,"
-	" input_body_len INTEGER NOT NULL, pid INTEGER NOT NULL DEFAULT 0);"
+	" input_body_len INTEGER NOT NULL, pid INTEGER NOT NULL DEFAULT 0,"
+	" max_items INTEGER NOT NULL DEFAULT 0,"
+	" max_total_charge_usd REAL NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS runs_task ON runs (task_id, started_at);"
 	"CREATE INDEX IF NOT EXISTS runs_status ON runs (status);"
 	"CREATE TABLE IF NOT EXISTS storages ("
@@ -151,6 +153,48 @@ static int restrict_db_file(void)
 	return 0;
 }
 
+/*
+ * Columns added to a table after its first release. CREATE TABLE IF NOT
+ * EXISTS leaves the table of an older data dir as it was, so each column
+ * is added there when a query naming it does not compile.
+ */
+static const struct added_column {
+	const char *table, *column, *declaration;
+} added_columns[] = {
+	{ "runs", "max_items", "INTEGER NOT NULL DEFAULT 0" },
+	{ "runs", "max_total_charge_usd", "REAL NOT NULL DEFAULT 0" },
+};
+
+static int add_missing_columns(sqlite3 *db)
+{
+	const struct added_column *c;
+	sqlite3_stmt *stmt;
+	char sql[256];
+	char *err = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
+		c = &added_columns[i];
+		snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0",
+			 c->column, c->table);
+		if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK) {
+			sqlite3_finalize(stmt);
+			continue;
+		}
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s",
+			 c->table, c->column, c->declaration);
+		if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+			log_error("store", "cannot add column %s.%s in %s: %s",
+				  c->table, c->column, db_path, err);
+			sqlite3_free(err);
+			return -1;
+		}
+		log_info("store", "added column %s.%s to %s", c->table,
+			 c->column, db_path);
+	}
+	return 0;
+}
+
 int store_open_global(const char *data_dir)
 {
 	struct store *st;
@@ -171,7 +215,7 @@ int store_open_global(const char *data_dir)
 		sqlite3_free(err);
 		return -1;
 	}
-	return 0;
+	return add_missing_columns(st->db);
 }
 
 void store_close_global(void)
@@ -639,18 +683,20 @@ void store_build_release(struct build *b)
 #define RUN_COLUMNS "id, user_id, actor_id, task_id, build_id, build_number," \
 	" status, status_message, message_terminal, started_at, finished_at," \
 	" exit_code, timeout_secs, memory_mbytes, dataset_id, kvs_id, rq_id," \
-	" origin, input_body_len, pid"
+	" origin, input_body_len, pid, max_items, max_total_charge_usd"
 
 int store_run_insert(struct store *st, const struct run *r)
 {
 	return run(st, prep(st, "INSERT INTO runs (" RUN_COLUMNS ") VALUES"
-		" (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		"sssssssSiiiidissssii", r->id, r->user_id, r->actor_id,
+		" (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		" ?, ?)",
+		"sssssssSiiiidissssiiid", r->id, r->user_id, r->actor_id,
 		r->task_id, r->build_id, r->build_number, r->status,
 		r->status_message, (int64_t)r->status_message_terminal,
 		r->started_at, r->finished_at, (int64_t)r->exit_code,
 		r->timeout_secs, r->memory_mbytes, r->dataset_id, r->kvs_id,
-		r->rq_id, r->origin, r->input_body_len, r->pid));
+		r->rq_id, r->origin, r->input_body_len, r->pid, r->max_items,
+		r->max_total_charge_usd));
 }
 
 static int run_row(struct store *st, sqlite3_stmt *stmt, struct run *out)
@@ -679,6 +725,8 @@ static int run_row(struct store *st, sqlite3_stmt *stmt, struct run *out)
 	col_copy(stmt, 17, out->origin, sizeof(out->origin));
 	out->input_body_len = sqlite3_column_int64(stmt, 18);
 	out->pid = sqlite3_column_int64(stmt, 19);
+	out->max_items = sqlite3_column_int64(stmt, 20);
+	out->max_total_charge_usd = sqlite3_column_double(stmt, 21);
 	sqlite3_finalize(stmt);
 	return 0;
 }

@@ -133,6 +133,8 @@ struct run {
 	int exit_code;			/* -1 while running */
 	double timeout_secs;		/* 0 means none */
 	int64_t memory_mbytes;
+	int64_t max_items;		/* maxItems; 0 when not given */
+	double max_total_charge_usd;	/* maxTotalChargeUsd; 0: not given */
 	char dataset_id[ID_SIZE];
 	char kvs_id[ID_SIZE];
 	char rq_id[ID_SIZE];

@@ -2,6 +2,7 @@
 // --help, SIGTERM, restart on the same data dir, and `actord user add`.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -282,5 +283,44 @@ describe('user add', () => {
       const admin = await server.me();
       assert.notEqual(me.id, admin.id);
     });
+  });
+});
+
+describe('older data dir', () => {
+  // The runs table as the first release created it, before maxItems and
+  // maxTotalChargeUsd had columns.
+  const OLD_RUNS_TABLE =
+    'CREATE TABLE runs (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, actor_id TEXT NOT NULL,' +
+    ' task_id TEXT NOT NULL, build_id TEXT NOT NULL, build_number TEXT NOT NULL, status TEXT NOT NULL,' +
+    ' status_message TEXT, message_terminal INTEGER NOT NULL DEFAULT 0, started_at INTEGER NOT NULL,' +
+    ' finished_at INTEGER NOT NULL DEFAULT 0, exit_code INTEGER NOT NULL DEFAULT -1,' +
+    ' timeout_secs REAL NOT NULL, memory_mbytes INTEGER NOT NULL, dataset_id TEXT NOT NULL,' +
+    ' kvs_id TEXT NOT NULL, rq_id TEXT NOT NULL, origin TEXT NOT NULL,' +
+    ' input_body_len INTEGER NOT NULL, pid INTEGER NOT NULL DEFAULT 0);' +
+    " INSERT INTO runs VALUES ('oldRun00000000001', 'u', 'a', '', 'b', '0.1.1', 'SUCCEEDED', NULL, 0," +
+    " 1, 2, 0, 0, 1024, 'd', 'k', 'r', 'API', 0, 0);";
+
+  test('gets the new run columns', async () => {
+    const dataDir = await makeDataDir();
+    try {
+      const db = path.join(dataDir, 'actord.sqlite3');
+      const made = spawnSync(
+        'python3',
+        ['-c', 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()', db, OLD_RUNS_TABLE],
+        { encoding: 'utf8' },
+      );
+      assert.equal(made.status, 0, made.stderr);
+      await withServer({ dataDir }, async (server) => {
+        const { task } = await server.deployTask('print-env');
+        const [item] = await server.runSyncItems(task.id, { query: { maxItems: '3' }, body: {} });
+        assert.equal(item.env.ACTOR_MAX_PAID_DATASET_ITEMS, '3');
+        assert.equal((await server.lastRun(task.id)).options.maxItems, 3);
+        const old = await server.api('GET', '/v2/actor-runs/oldRun00000000001');
+        assert.equal(old.status, 200, old.describe());
+        assert.equal(old.json.data.options.maxItems, undefined);
+      });
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
