@@ -36,6 +36,9 @@ void api_get_last_run_items(struct req *r);
 void api_get_run_items(struct req *r);
 
 void api_run_task_sync_items(struct req *r);
+void api_run_actor_sync_items(struct req *r);
+void api_start_task_run(struct req *r);
+void api_start_actor_run(struct req *r);
 
 /* 1 if mb is a valid memory size: a power of 2 from 128 to 32768. */
 int api_valid_memory(double mb);

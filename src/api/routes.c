@@ -20,6 +20,9 @@ const struct route api_routes[] = {
 	{ "/v2/acts/:", DELETE, api_delete_actor, 0 },
 	{ "/v2/acts/:/builds", GET, api_list_builds, 0 },
 	{ "/v2/acts/:/builds", POST, api_build_actor, 0 },
+	{ "/v2/acts/:/runs", POST, api_start_actor_run, 0 },
+	{ "/v2/acts/:/run-sync-get-dataset-items", GET | POST,
+	  api_run_actor_sync_items, ROUTE_NO_HEAD },
 	{ "/v2/actor-builds/:", GET, api_get_build, 0 },
 	{ "/v2/actor-builds/:/log", GET, api_get_log, ROUTE_PUBLIC },
 
@@ -32,6 +35,7 @@ const struct route api_routes[] = {
 	{ "/v2/actor-tasks/:/input", PUT, api_update_task_input, 0 },
 	{ "/v2/actor-tasks/:/run-sync-get-dataset-items", GET | POST,
 	  api_run_task_sync_items, ROUTE_NO_HEAD },
+	{ "/v2/actor-tasks/:/runs", POST, api_start_task_run, 0 },
 	{ "/v2/actor-tasks/:/runs/last", GET, api_get_last_run, 0 },
 	{ "/v2/actor-tasks/:/runs/last/dataset/items", GET,
 	  api_get_last_run_items, 0 },

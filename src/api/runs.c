@@ -107,16 +107,6 @@ static void respond_run(struct req *r, const struct run *run)
 	buf_release(&b);
 }
 
-void api_get_run(struct req *r)
-{
-	struct run run;
-
-	if (load_run(r, &run, 0))
-		return;
-	respond_run(r, &run);
-	store_run_release(&run);
-}
-
 void api_update_run(struct req *r)
 {
 	const struct json *msg, *terminal;

@@ -116,6 +116,47 @@ void runner_wait(struct run_waiter *w, void (*suspend)(void *arg), void *arg)
 	poke();
 }
 
+/*
+ * 1 when the store already has the run in a terminal status. finish_run()
+ * writes the status before it takes the lock to wake waiters, so a check
+ * made under the lock either finds the end or comes before the wake.
+ */
+static int run_has_ended(const char *run_id)
+{
+	struct store *st = store_thread();
+	struct run run;
+	int ended;
+
+	if (!st || store_run_get(st, run_id, &run))
+		return 1;	/* no such run: nothing to wait for */
+	ended = !strcmp(run.status, "SUCCEEDED") ||
+		!strcmp(run.status, "FAILED") ||
+		!strcmp(run.status, "TIMED-OUT") ||
+		!strcmp(run.status, "ABORTED");
+	store_run_release(&run);
+	return ended;
+}
+
+void runner_wait_existing(struct run_waiter *w, void (*suspend)(void *arg),
+			  void *arg)
+{
+	pthread_mutex_lock(&lock);
+	w->outcome = WAIT_PENDING;
+	if (stopping) {
+		w->outcome = WAIT_SHUTDOWN;
+	} else if (run_has_ended(w->run_id)) {
+		w->outcome = WAIT_FINISHED;
+	} else {
+		w->next = waiters;
+		waiters = w;
+	}
+	suspend(arg);
+	if (w->outcome != WAIT_PENDING)
+		w->wake(w);
+	pthread_mutex_unlock(&lock);
+	poke();
+}
+
 /* Wake the waiters that match: run_id NULL matches all. Caller holds lock. */
 static void wake_waiters(const char *run_id, enum wait_outcome outcome,
 			 int64_t now)

@@ -62,6 +62,13 @@ struct run_waiter {
 void runner_wait(struct run_waiter *w, void (*suspend)(void *arg), void *arg);
 
 /*
+ * runner_wait() for a run that has been started and may have ended
+ * already: then w is woken at once, with WAIT_FINISHED.
+ */
+void runner_wait_existing(struct run_waiter *w, void (*suspend)(void *arg),
+			  void *arg);
+
+/*
  * After a crash of actord: kill the process groups of runs still marked
  * READY or RUNNING, so they stop writing into runs about to be marked
  * FAILED. A process counts as the run's only if its environment still

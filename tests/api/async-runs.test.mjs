@@ -1,0 +1,137 @@
+// Asynchronous runs: POST /v2/actor-tasks/:id/runs and /v2/acts/:id/runs
+// return 201 with the run and a Location header, and GET /v2/actor-runs/:id?waitForFinish=N
+// holds the request until the run ends or N seconds (at most 60) pass.
+
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+
+import { expectError, expectStatus, useServer } from './lib/harness.mjs';
+
+const server = useServer();
+let sleepTaskId;
+let sleepActor;
+
+before(async () => {
+  const { actor, task } = await server.deployTask('sleep', { input: { seconds: 1 } });
+  sleepTaskId = task.id;
+  sleepActor = actor;
+});
+
+function startRun(taskId, { query = {}, body } = {}) {
+  const search = new URLSearchParams(query).toString();
+  return server.api('POST', `/v2/actor-tasks/${taskId}/runs${search ? `?${search}` : ''}`, { body });
+}
+
+async function timed(promise) {
+  const started = Date.now();
+  const res = await promise;
+  return { res, ms: Date.now() - started };
+}
+
+describe('POST task runs', () => {
+  test('answers at once with the run', async () => {
+    const { res, ms } = await timed(startRun(sleepTaskId, { body: { seconds: 2 } }));
+    const run = expectStatus(res, 201).data;
+    assert.ok(ms < 1500, `answered after ${ms} ms`);
+    assert.ok(['READY', 'RUNNING'].includes(run.status), run.status);
+    assert.equal(run.actorTaskId, sleepTaskId);
+    assert.equal(res.header('location'), `${server.url}/v2/actor-runs/${run.id}`);
+
+    const done = expectStatus(await server.api('GET', `/v2/actor-runs/${run.id}?waitForFinish=60`), 200).data;
+    assert.equal(done.status, 'SUCCEEDED');
+    const items = await server.api('GET', `/v2/datasets/${done.defaultDatasetId}/items`);
+    assert.deepEqual(expectStatus(items, 200).json, [{ sleptSecs: 2 }], 'the body overrides the input');
+  });
+
+  test('waitForFinish waits for the end', async () => {
+    const { res, ms } = await timed(startRun(sleepTaskId, { query: { waitForFinish: '60', memory: '256' } }));
+    const run = expectStatus(res, 201).data;
+    assert.equal(run.status, 'SUCCEEDED');
+    assert.equal(run.options.memoryMbytes, 256);
+    assert.ok(ms >= 900, `answered after ${ms} ms, before the 1 s run could end`);
+  });
+
+  test('bad options are 400 before any run', async () => {
+    const before = await server.lastRun(sleepTaskId);
+    expectError(await startRun(sleepTaskId, { query: { waitForFinish: 'soon' } }), 400, 'invalid-input');
+    expectError(await startRun(sleepTaskId, { query: { memory: '100' } }), 400, 'invalid-input');
+    expectError(await startRun(sleepTaskId, { body: [1, 2] }), 400, 'invalid-input');
+    assert.equal((await server.lastRun(sleepTaskId)).id, before.id);
+  });
+
+  test('unknown task is 404', async () => {
+    expectError(await startRun('nOtAtAsK00000000x'), 404, 'record-not-found');
+  });
+});
+
+describe('GET run waitForFinish', () => {
+  test('returns when the time passes', async () => {
+    const run = expectStatus(await startRun(sleepTaskId, { body: { seconds: 4 } }), 201).data;
+    const { res, ms } = await timed(server.api('GET', `/v2/actor-runs/${run.id}?waitForFinish=1`));
+    assert.ok(['READY', 'RUNNING'].includes(expectStatus(res, 200).data.status));
+    assert.ok(ms >= 900 && ms < 3500, `answered after ${ms} ms`);
+    const done = expectStatus(await server.api('GET', `/v2/actor-runs/${run.id}?waitForFinish=999999`), 200);
+    assert.equal(done.data.status, 'SUCCEEDED');
+  });
+
+  test('ended run returns at once', async () => {
+    const run = expectStatus(await startRun(sleepTaskId, { query: { waitForFinish: '60' } }), 201).data;
+    const { res, ms } = await timed(server.api('GET', `/v2/actor-runs/${run.id}?waitForFinish=60`));
+    assert.equal(expectStatus(res, 200).data.status, 'SUCCEEDED');
+    assert.ok(ms < 1000, `answered after ${ms} ms`);
+  });
+
+  test('many waiters wake together', async () => {
+    const run = expectStatus(await startRun(sleepTaskId, { body: { seconds: 2 } }), 201).data;
+    const waits = Array.from({ length: 100 }, () => server.api('GET', `/v2/actor-runs/${run.id}?waitForFinish=30`));
+    const results = await Promise.all(waits);
+    for (const res of results) assert.equal(expectStatus(res, 200).data.status, 'SUCCEEDED');
+  });
+
+  test('bad waitForFinish is 400', async () => {
+    const run = (await server.lastRun(sleepTaskId)).id;
+    for (const value of ['-1', 'abc', 'inf']) {
+      const res = await server.api('GET', `/v2/actor-runs/${run}?waitForFinish=${value}`);
+      expectError(res, 400, 'invalid-input');
+      assert.match(res.json.error.message, /'waitForFinish'/);
+    }
+  });
+
+  test('unknown run is 404', async () => {
+    expectError(await server.api('GET', '/v2/actor-runs/nOtArUn000000000x?waitForFinish=5'), 404, 'record-not-found');
+  });
+});
+
+describe('actor runs', () => {
+  test('POST acts runs takes the body as input', async () => {
+    for (const ref of [sleepActor.id, `admin~${sleepActor.name}`]) {
+      const res = await server.api('POST', `/v2/acts/${ref}/runs?waitForFinish=60`, { body: { seconds: 0 } });
+      const run = expectStatus(res, 201).data;
+      assert.equal(run.status, 'SUCCEEDED');
+      assert.equal(run.actId, sleepActor.id);
+      assert.equal(run.actorTaskId, null);
+      assert.equal(res.header('location'), `${server.url}/v2/actor-runs/${run.id}`);
+      const items = await server.api('GET', `/v2/datasets/${run.defaultDatasetId}/items`);
+      assert.deepEqual(expectStatus(items, 200).json, [{ sleptSecs: 0 }]);
+    }
+  });
+
+  test('actor run-sync-get-dataset-items', async () => {
+    for (const prefix of ['/v2/acts', '/v2/actors']) {
+      const res = await server.api('POST', `${prefix}/${sleepActor.id}/run-sync-get-dataset-items?format=csv`, {
+        body: { seconds: 0 },
+      });
+      expectStatus(res, 201);
+      assert.equal(res.text.replace(/^\uFEFF/, ''), 'sleptSecs\n0\n');
+    }
+  });
+
+  test('unknown actor is 404', async () => {
+    expectError(await server.api('POST', '/v2/acts/nOtAnAcToR0000000/runs', { body: {} }), 404, 'record-not-found');
+    expectError(
+      await server.api('POST', '/v2/acts/nOtAnAcToR0000000/run-sync-get-dataset-items', { body: {} }),
+      404,
+      'record-not-found',
+    );
+  });
+});
