@@ -30,6 +30,7 @@ void api_update_task_input(struct req *r);
 
 void api_get_run(struct req *r);
 void api_update_run(struct req *r);
+void api_abort_run(struct req *r);
 void api_get_log(struct req *r);
 void api_get_last_run(struct req *r);
 void api_get_last_run_items(struct req *r);
@@ -37,8 +38,13 @@ void api_get_run_items(struct req *r);
 
 void api_run_task_sync_items(struct req *r);
 void api_run_actor_sync_items(struct req *r);
+void api_run_task_sync(struct req *r);
+void api_run_actor_sync(struct req *r);
 void api_start_task_run(struct req *r);
 void api_start_actor_run(struct req *r);
+void api_list_runs(struct req *r);
+void api_list_task_runs(struct req *r);
+void api_list_actor_runs(struct req *r);
 
 /* 1 if mb is a valid memory size: a power of 2 from 128 to 32768. */
 int api_valid_memory(double mb);

@@ -107,6 +107,37 @@ static void respond_run(struct req *r, const struct run *run)
 	buf_release(&b);
 }
 
+/*
+ * POST /v2/actor-runs/:id/abort: a READY or RUNNING run becomes ABORTING
+ * and then ABORTED once its processes are gone; gracefully=true gives
+ * them the grace period after a SIGTERM. A run that has ended is returned
+ * as it is.
+ */
+void api_abort_run(struct req *r)
+{
+	struct run run;
+	int graceful, changed = 0;
+
+	if (api_query_bool(r, "gracefully", 0, &graceful) ||
+	    load_run(r, &run, 1))
+		return;
+	if (store_run_set_aborting(r->store, run.id, &changed)) {
+		resp_internal(r);
+		goto out;
+	}
+	if (changed) {
+		runner_abort(run.id, graceful);
+		store_run_release(&run);
+		if (store_run_get(r->store, r->params[0], &run)) {
+			resp_internal(r);
+			return;
+		}
+	}
+	respond_run(r, &run);
+out:
+	store_run_release(&run);
+}
+
 void api_update_run(struct req *r)
 {
 	const struct json *msg, *terminal;

@@ -122,7 +122,6 @@ void api_get_record(struct req *r)
 {
 	struct storage s;
 	struct kv_record rec;
-	struct buf b = BUF_INIT;
 	int rc;
 
 	if (api_find_storage(r, STORAGE_KVS, r->params[0], &s))
@@ -137,18 +136,24 @@ void api_get_record(struct req *r)
 				   r->params[1], s.id);
 		return;
 	}
-	/* The stored bytes go out as they are; rec.value becomes b's. */
-	b.data = rec.value;
-	b.len = rec.len;
-	b.cap = rec.len + 1;
-	rec.value = NULL;
-	resp_body(r, 200, rec.content_type, &b);
-	store_record_release(&rec);
+	api_respond_record(r, 200, &rec);
 }
 
-/* Record keys as the platform allows them: 1 to 256 characters from
- * a-zA-Z0-9!-_.'() */
-static int valid_key(const char *key)
+void api_respond_record(struct req *r, unsigned status,
+			struct kv_record *rec)
+{
+	struct buf b = BUF_INIT;
+
+	/* The stored bytes go out as they are; rec->value becomes b's. */
+	b.data = rec->value;
+	b.len = rec->len;
+	b.cap = rec->len + 1;
+	rec->value = NULL;
+	resp_body(r, status, rec->content_type, &b);
+	store_record_release(rec);
+}
+
+int api_valid_record_key(const char *key)
 {
 	size_t n = strlen(key), i;
 
@@ -168,7 +173,7 @@ void api_put_record(struct req *r)
 
 	if (api_find_storage(r, STORAGE_KVS, r->params[0], &s))
 		return;
-	if (!valid_key(r->params[1])) {
+	if (!api_valid_record_key(r->params[1])) {
 		resp_error(r, 400, "invalid-record-key", "Record key '%s' is"
 			   " not valid: use 1 to 256 characters from"
 			   " a-z, A-Z, 0-9 and !-_.'()", r->params[1]);

@@ -14,6 +14,14 @@ void storage_to_json(struct buf *b, enum storage_kind kind,
  * and write their ids into run. Runs inside the caller's transaction. */
 int storages_create_for_run(struct store *st, struct run *run);
 
+/* Respond with a record's stored bytes and Content-Type; frees rec. */
+void api_respond_record(struct req *r, unsigned status,
+			struct kv_record *rec);
+
+/* 1 for a record key the platform allows: 1 to 256 characters from
+ * a-zA-Z0-9!-_.'() */
+int api_valid_record_key(const char *key);
+
 void api_get_dataset(struct req *r);
 void api_get_items(struct req *r);
 void api_push_items(struct req *r);

@@ -1,8 +1,9 @@
 /*
- * POST and GET run-sync-get-dataset-items of a task or an actor: create a
- * run, suspend the connection until the run ends, then stream
- * its items. The wait blocks no thread: the runner resumes the connection
- * (sync_wake) and MHD calls sync_resume to make the response.
+ * POST and GET run-sync-get-dataset-items and run-sync of a task or an
+ * actor: create a run, suspend the connection until the run ends, then
+ * stream its items, or return its OUTPUT record for run-sync. The wait
+ * blocks no thread: the runner resumes the connection (sync_wake) and MHD
+ * calls sync_resume to make the response.
  */
 #include "api/handlers.h"
 
@@ -19,7 +20,8 @@
 struct sync_wait {
 	struct run_waiter waiter;
 	struct req *req;
-	struct export_request export;
+	struct export_request export;	/* run-sync-get-dataset-items */
+	char *output_key;		/* run-sync: the record to return */
 };
 
 static void sync_wake(struct run_waiter *w)
@@ -57,6 +59,24 @@ static void respond_wait_expired(struct req *r, const struct run *run)
 	buf_release(&location);
 }
 
+/*
+ * run-sync: 201 with the record key of the run's default key-value store,
+ * as stored, or 201 with no body when the run stored none.
+ */
+static void respond_record(struct req *r, const struct run *run,
+			   const char *key)
+{
+	struct kv_record rec;
+	int rc = store_record_get(store_thread(), run->kvs_id, key, &rec);
+
+	if (rc < 0)
+		resp_internal(r);
+	else if (rc)
+		resp_empty(r, 201);
+	else
+		api_respond_record(r, 201, &rec);
+}
+
 static void sync_resume(struct req *r)
 {
 	struct sync_wait *s = r->resume_ctx;
@@ -77,6 +97,8 @@ static void sync_resume(struct req *r)
 	else if (strcmp(run.status, "SUCCEEDED"))
 		resp_error(r, 400, "run-failed", "Actor run did not succeed"
 			   " (run ID: %s, status: %s)", run.id, run.status);
+	else if (s->output_key)
+		respond_record(r, &run, s->output_key);
 	else if (store_storage_get(store_thread(), STORAGE_DATASET,
 				   run.dataset_id, &ds))
 		resp_internal(r);
@@ -91,18 +113,26 @@ static void free_wait(void *ctx)
 	struct sync_wait *s = ctx;
 
 	export_request_release(&s->export);
+	free(s->output_key);
 	free(s);
 }
 
-/* Start the run and suspend the request until it ends. Takes over x. */
+/*
+ * Start the run and suspend the request until it ends. Takes over x, or
+ * for run-sync (x NULL) copies output_key.
+ */
 static void start_and_wait(struct req *r, const struct run *run,
-			   struct export_request *x)
+			   struct export_request *x, const char *output_key)
 {
 	struct sync_wait *s = xcalloc(1, sizeof(*s));
 
 	s->req = r;
-	s->export = *x;
-	memset(x, 0, sizeof(*x));
+	if (x) {
+		s->export = *x;
+		memset(x, 0, sizeof(*x));
+	} else {
+		s->output_key = xstrdup(output_key);
+	}
 	snprintf(s->waiter.run_id, sizeof(s->waiter.run_id), "%s", run->id);
 	s->waiter.deadline_ms = time_mono_ms() +
 				(int64_t)api_sync_wait_secs * 1000;
@@ -126,10 +156,41 @@ static void run_sync_items(struct req *r,
 	if (export_parse(r, &x))
 		return;
 	if (create(r, &run) == 0) {
-		start_and_wait(r, &run, &x);
+		start_and_wait(r, &run, &x, NULL);
 		store_run_release(&run);
 	}
 	export_request_release(&x);
+}
+
+/* run-sync: the run, then its record outputRecordKey (OUTPUT). */
+static void run_sync(struct req *r,
+		     int (*create)(struct req *r, struct run *run))
+{
+	const char *key = req_query(r, "outputRecordKey");
+	struct run run;
+
+	if (!key || !*key)
+		key = "OUTPUT";
+	if (!api_valid_record_key(key)) {
+		resp_error(r, 400, "invalid-input", "Parameter 'outputRecordKey'"
+			   " must be 1 to 256 characters from a-z, A-Z, 0-9 and"
+			   " !-_.'(), got '%s'.", key);
+		return;
+	}
+	if (create(r, &run) == 0) {
+		start_and_wait(r, &run, NULL, key);
+		store_run_release(&run);
+	}
+}
+
+void api_run_task_sync(struct req *r)
+{
+	run_sync(r, api_create_task_run);
+}
+
+void api_run_actor_sync(struct req *r)
+{
+	run_sync(r, api_create_actor_run);
 }
 
 void api_run_task_sync_items(struct req *r)

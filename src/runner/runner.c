@@ -40,14 +40,18 @@ struct active_run {
 	int64_t timeout_at;		/* time_mono_ms(); 0 for none */
 	int64_t kill_at;		/* SIGKILL time after a SIGTERM; 0 unset */
 	int timed_out;
-	int aborted;			/* stopped because actord stops */
+	int aborted;			/* stopped by actord: ABORTED */
+	int user_aborted;		/* ... through the abort route */
 	struct active_run *next;
 };
 
 #define ABORT_MESSAGE "The run was aborted because actord stopped."
+#define USER_ABORT_MESSAGE "The run was aborted."
 
 struct start_request {
 	char run_id[ID_SIZE];
+	int abort;			/* an abort request, not a start */
+	int graceful;			/* abort: SIGTERM first */
 	struct start_request *next;
 };
 
@@ -87,16 +91,29 @@ static void poke(void)
 			 strerror(errno));
 }
 
-void runner_start(const char *run_id)
+/* Queue a start or an abort for the runner thread, in arrival order. */
+static void queue_request(const char *run_id, int abort, int graceful)
 {
 	struct start_request *s = xcalloc(1, sizeof(*s));
 
 	snprintf(s->run_id, sizeof(s->run_id), "%s", run_id);
+	s->abort = abort;
+	s->graceful = graceful;
 	pthread_mutex_lock(&lock);
 	*start_tail = s;
 	start_tail = &s->next;
 	pthread_mutex_unlock(&lock);
 	poke();
+}
+
+void runner_start(const char *run_id)
+{
+	queue_request(run_id, 0, 0);
+}
+
+void runner_abort(const char *run_id, int graceful)
+{
+	queue_request(run_id, 1, graceful);
 }
 
 void runner_wait(struct run_waiter *w, void (*suspend)(void *arg), void *arg)
@@ -445,7 +462,9 @@ static void reap(void)
 		       128 + WTERMSIG(wstatus);
 		status = a->aborted ? "ABORTED" : a->timed_out ? "TIMED-OUT" :
 			 code == 0 ? "SUCCEEDED" : "FAILED";
-		finish_run(a, status, code, a->aborted ? ABORT_MESSAGE :
+		finish_run(a, status, code,
+			   a->user_aborted ? USER_ABORT_MESSAGE :
+			   a->aborted ? ABORT_MESSAGE :
 			   a->timed_out ? "The run timed out and was stopped." :
 			   NULL);
 	}
@@ -494,6 +513,34 @@ static int64_t next_wait_deadline(int64_t now)
 	return next;
 }
 
+/*
+ * Stop a run for the abort route: SIGTERM and SIGKILL after the grace
+ * period when graceful, else SIGKILL at once. reap() records it ABORTED.
+ * A run that has already ended is left as it is.
+ */
+static void abort_run(const char *run_id, int graceful)
+{
+	struct active_run *a;
+
+	for (a = active; a && strcmp(a->id, run_id); a = a->next)
+		;
+	if (!a || a->aborted)
+		return;
+	a->aborted = 1;
+	a->user_aborted = 1;
+	log_system(a->log_fd, "Aborting the run%s.",
+		   graceful ? " gracefully" : "");
+	log_info("runner", "aborting run %s%s", run_id,
+		 graceful ? " gracefully" : "");
+	if (graceful) {
+		kill(-a->pid, SIGTERM);
+		a->kill_at = time_mono_ms() +
+			     (int64_t)config.kill_grace_secs * 1000;
+	} else {
+		kill(-a->pid, SIGKILL);
+	}
+}
+
 static void take_start_requests(void)
 {
 	struct start_request *list, *s;
@@ -505,7 +552,10 @@ static void take_start_requests(void)
 	pthread_mutex_unlock(&lock);
 	while ((s = list)) {
 		list = s->next;
-		start_run(s->run_id);
+		if (s->abort)
+			abort_run(s->run_id, s->graceful);
+		else
+			start_run(s->run_id);
 		free(s);
 	}
 }

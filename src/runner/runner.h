@@ -6,6 +6,7 @@
  * Run states it moves (see store.h for the rest):
  *   READY -> RUNNING [start_run] -> SUCCEEDED | FAILED [finish_run]
  *   RUNNING -> TIMED-OUT [check_timeouts, then finish_run]
+ *   RUNNING -> ABORTING [the abort route] -> ABORTED [abort_run, reap]
  *   RUNNING -> ABORTED [runner_shutdown]
  * Every other thread talks to it through runner_start() and runner_wait(),
  * which queue work under one mutex and wake the thread with an eventfd.
@@ -31,6 +32,14 @@ void runner_shutdown(void);
 
 /* Start a run that is in the store with status READY. */
 void runner_start(const char *run_id);
+
+/*
+ * Abort a run: with graceful, SIGTERM to its process group and SIGKILL
+ * after the grace period; otherwise SIGKILL at once. The run ends ABORTED.
+ * Requests run in the order they are made, so an abort right after a
+ * start finds the run started. The caller has set the status ABORTING.
+ */
+void runner_abort(const char *run_id, int graceful);
 
 enum wait_outcome {
 	WAIT_PENDING,

@@ -699,12 +699,9 @@ int store_run_insert(struct store *st, const struct run *r)
 		r->max_total_charge_usd));
 }
 
-static int run_row(struct store *st, sqlite3_stmt *stmt, struct run *out)
+/* Fill out from the current row of a SELECT RUN_COLUMNS statement. */
+static void run_from_row(sqlite3_stmt *stmt, struct run *out)
 {
-	int rc = first_row(st, stmt);
-
-	if (rc)
-		return rc;
 	col_copy(stmt, 0, out->id, sizeof(out->id));
 	col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
 	col_copy(stmt, 2, out->actor_id, sizeof(out->actor_id));
@@ -727,7 +724,58 @@ static int run_row(struct store *st, sqlite3_stmt *stmt, struct run *out)
 	out->pid = sqlite3_column_int64(stmt, 19);
 	out->max_items = sqlite3_column_int64(stmt, 20);
 	out->max_total_charge_usd = sqlite3_column_double(stmt, 21);
+}
+
+static int run_row(struct store *st, sqlite3_stmt *stmt, struct run *out)
+{
+	int rc = first_row(st, stmt);
+
+	if (rc)
+		return rc;
+	run_from_row(stmt, out);
 	sqlite3_finalize(stmt);
+	return 0;
+}
+
+/* The WHERE clause of a run list; an empty filter field matches all. */
+#define RUN_FILTER " WHERE user_id = ? AND (?2 = '' OR actor_id = ?2)" \
+	" AND (?3 = '' OR task_id = ?3) AND (?4 = '' OR status = ?4)"
+
+int store_run_list(struct store *st, const struct run_filter *f,
+		   int64_t offset, int64_t limit, int desc,
+		   int (*fn)(void *ctx, const struct run *run), void *ctx,
+		   int64_t *total)
+{
+	sqlite3_stmt *stmt;
+	struct run run;
+	int rc, stop = 0;
+
+	if (count_rows(st, prep(st, "SELECT count(*) FROM runs" RUN_FILTER,
+				"ssss", f->user_id, f->actor_id, f->task_id,
+				f->status), total))
+		return -1;
+	stmt = prep(st, desc ?
+		    "SELECT " RUN_COLUMNS " FROM runs" RUN_FILTER
+		    " ORDER BY started_at DESC, rowid DESC LIMIT ?5 OFFSET ?6" :
+		    "SELECT " RUN_COLUMNS " FROM runs" RUN_FILTER
+		    " ORDER BY started_at, rowid LIMIT ?5 OFFSET ?6",
+		    "ssssii", f->user_id, f->actor_id, f->task_id, f->status,
+		    limit, offset);
+	if (!stmt)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		memset(&run, 0, sizeof(run));
+		run_from_row(stmt, &run);
+		stop = fn(ctx, &run);
+		store_run_release(&run);
+		if (stop)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	if (!stop && rc != SQLITE_DONE) {
+		log_error("store", "run list failed: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
 	return 0;
 }
 
@@ -747,8 +795,19 @@ int store_run_last_of_task(struct store *st, const char *task_id,
 
 int store_run_set_running(struct store *st, const char *id, int64_t pid)
 {
-	return run(st, prep(st, "UPDATE runs SET status = 'RUNNING', pid = ?"
+	/* An abort may have come first: ABORTING stays. */
+	return run(st, prep(st, "UPDATE runs SET pid = ?, status = CASE status"
+			    " WHEN 'READY' THEN 'RUNNING' ELSE status END"
 			    " WHERE id = ?", "is", pid, id));
+}
+
+int store_run_set_aborting(struct store *st, const char *id, int *changed)
+{
+	if (run(st, prep(st, "UPDATE runs SET status = 'ABORTING' WHERE id = ?"
+			 " AND status IN ('READY', 'RUNNING')", "s", id)))
+		return -1;
+	*changed = sqlite3_changes(st->db) > 0;
+	return 0;
 }
 
 int store_run_finish(struct store *st, const char *id, const char *status,

@@ -144,11 +144,31 @@ struct run {
 };
 
 int store_run_insert(struct store *st, const struct run *r);
+
+/* Which runs a list holds: the user's, narrowed by the fields not "". */
+struct run_filter {
+	const char *user_id;
+	const char *actor_id;
+	const char *task_id;
+	const char *status;
+};
+
+/*
+ * Call fn for each run of the page [offset, offset + limit) of the runs f
+ * matches, oldest first or, with desc, newest first, and store in *total
+ * how many runs f matches. fn returns 0 to go on. Returns 0 or -1.
+ */
+int store_run_list(struct store *st, const struct run_filter *f,
+		   int64_t offset, int64_t limit, int desc,
+		   int (*fn)(void *ctx, const struct run *run), void *ctx,
+		   int64_t *total);
 int store_run_get(struct store *st, const char *id, struct run *out);
 /* Most recent run of a task, by start time. */
 int store_run_last_of_task(struct store *st, const char *task_id,
 			   struct run *out);
 int store_run_set_running(struct store *st, const char *id, int64_t pid);
+/* Set a READY or RUNNING run ABORTING; *changed is 0 for any other. */
+int store_run_set_aborting(struct store *st, const char *id, int *changed);
 int store_run_finish(struct store *st, const char *id, const char *status,
 		     int exit_code, int64_t finished_at, const char *message);
 int store_run_set_message(struct store *st, const char *id,

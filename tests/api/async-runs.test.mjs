@@ -1,6 +1,6 @@
 // Asynchronous runs: POST /v2/actor-tasks/:id/runs and /v2/acts/:id/runs
 // return 201 with the run and a Location header, and GET /v2/actor-runs/:id?waitForFinish=N
-// holds the request until the run ends or N seconds (at most 60) pass.
+// keeps the request open until the run ends or N seconds (at most 60) pass.
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -133,5 +133,114 @@ describe('actor runs', () => {
       404,
       'record-not-found',
     );
+  });
+});
+
+describe('run lists', () => {
+  let actor;
+  let task;
+  const ids = [];
+
+  before(async () => {
+    ({ actor, task } = await server.deployTask('sleep', { input: { seconds: 0 } }));
+    for (let i = 0; i < 3; i++) {
+      ids.push(expectStatus(await startRun(task.id, { query: { waitForFinish: '60' } }), 201).data.id);
+    }
+  });
+
+  /** GET a run list; returns its page, the response's `data`. */
+  async function list(target, token) {
+    return expectStatus(await server.api('GET', target, { token }), 200).data;
+  }
+
+  test('task runs page by page', async () => {
+    const all = await list(`/v2/actor-tasks/${task.id}/runs`);
+    assert.equal(all.total, 3);
+    assert.equal(all.count, 3);
+    assert.equal(all.desc, false);
+    assert.deepEqual(all.items.map((run) => run.id), ids);
+    assert.ok(all.items.every((run) => run.status === 'SUCCEEDED' && run.actorTaskId === task.id));
+
+    const newest = await list(`/v2/actor-tasks/${task.id}/runs?desc=1&limit=2`);
+    assert.deepEqual(newest.items.map((run) => run.id), [ids[2], ids[1]]);
+    assert.equal(newest.total, 3);
+    assert.equal(newest.limit, 2);
+    const page = await list(`/v2/actor-tasks/${task.id}/runs?offset=1&limit=1`);
+    assert.deepEqual(page.items.map((run) => run.id), [ids[1]]);
+    assert.equal(page.offset, 1);
+  });
+
+  test('status filter', async () => {
+    assert.equal((await list(`/v2/actor-tasks/${task.id}/runs?status=SUCCEEDED`)).total, 3);
+    assert.equal((await list(`/v2/actor-tasks/${task.id}/runs?status=RUNNING`)).total, 0);
+    const bad = await server.api('GET', `/v2/actor-tasks/${task.id}/runs?status=DONE`);
+    expectError(bad, 400, 'invalid-input');
+    assert.match(bad.json.error.message, /'status'/);
+  });
+
+  test('actor and user lists', async () => {
+    const actorRuns = await list(`/v2/acts/${actor.id}/runs`);
+    assert.deepEqual(actorRuns.items.map((run) => run.id), ids);
+    const mine = await list('/v2/actor-runs?desc=1&limit=1000');
+    for (const id of ids) assert.ok(mine.items.some((run) => run.id === id), `run ${id} in the user's list`);
+  });
+
+  test('another user sees none', async () => {
+    const token = await server.addUser(`other${Date.now()}`);
+    assert.equal((await list('/v2/actor-runs', token)).total, 0);
+    const res = await server.api('GET', `/v2/actor-tasks/${task.id}/runs`, { token });
+    assert.ok([403, 404].includes(res.status), res.describe());
+  });
+});
+
+describe('abort', () => {
+  /** Starts a run of the sleep task for secs seconds and waits until it is RUNNING. */
+  async function runningRun(secs) {
+    const run = expectStatus(await startRun(sleepTaskId, { body: { seconds: secs } }), 201).data;
+    for (let i = 0; i < 100; i++) {
+      const now = expectStatus(await server.api('GET', `/v2/actor-runs/${run.id}`), 200).data;
+      if (now.status === 'RUNNING') return now;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.fail(`run ${run.id} never became RUNNING`);
+  }
+
+  for (const gracefully of [false, true]) {
+    test(`abort${gracefully ? ' gracefully' : ''} ends the run ABORTED`, async () => {
+      const run = await runningRun(60);
+      const started = Date.now();
+      const res = await server.api('POST', `/v2/actor-runs/${run.id}/abort${gracefully ? '?gracefully=true' : ''}`);
+      assert.ok(['ABORTING', 'ABORTED'].includes(expectStatus(res, 200).data.status));
+      const done = expectStatus(await server.api('GET', `/v2/actor-runs/${run.id}?waitForFinish=30`), 200).data;
+      assert.equal(done.status, 'ABORTED');
+      assert.equal(done.statusMessage, 'The run was aborted.');
+      assert.ok(done.finishedAt, 'finishedAt is set');
+      assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+      const again = expectStatus(await server.api('POST', `/v2/actor-runs/${run.id}/abort`), 200).data;
+      assert.equal(again.status, 'ABORTED', 'an ended run stays as it is');
+    });
+  }
+
+  test('sync call of an aborted run is run-failed', async () => {
+    const { task } = await server.deployTask('sleep', { input: { seconds: 60 } });
+    const sync = server.runSync(task.id, { body: {} });
+    let run;
+    for (let i = 0; i < 100 && run?.status !== 'RUNNING'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      run = await server.lastRun(task.id);
+    }
+    assert.equal(run?.status, 'RUNNING');
+    expectStatus(await server.api('POST', `/v2/actor-runs/${run.id}/abort`), 200);
+    const res = await sync;
+    expectError(res, 400, 'run-failed');
+    assert.match(res.json.error.message, /ABORTED/);
+  });
+
+  test('bad abort requests', async () => {
+    const run = (await server.lastRun(sleepTaskId)).id;
+    expectError(await server.api('POST', `/v2/actor-runs/${run}/abort?gracefully=maybe`), 400, 'invalid-input');
+    expectError(await server.api('POST', '/v2/actor-runs/nOtArUn000000000x/abort'), 404, 'record-not-found');
+    const token = await server.addUser(`aborter${Date.now()}`);
+    expectError(await server.api('POST', `/v2/actor-runs/${run}/abort`, { token }), 403, 'permission-denied');
   });
 });
