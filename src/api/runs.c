@@ -121,7 +121,8 @@ void api_abort_run(struct req *r)
 	if (api_query_bool(r, "gracefully", 0, &graceful) ||
 	    load_run(r, &run, 1))
 		return;
-	if (store_run_set_aborting(r->store, run.id, &changed)) {
+	if (store_run_set_stopping(r->store, run.id, "ABORTING",
+				   &changed)) {
 		resp_internal(r);
 		goto out;
 	}

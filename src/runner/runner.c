@@ -470,6 +470,16 @@ static void reap(void)
 	}
 }
 
+/* Record that a run is being stopped (TIMING-OUT), unless it ended. */
+static void set_stopping(const char *run_id, const char *status)
+{
+	struct store *st = store_thread();
+	int changed;
+
+	if (!st || store_run_set_stopping(st, run_id, status, &changed))
+		log_error("runner", "cannot set run %s %s", run_id, status);
+}
+
 /* Send SIGTERM to runs past their timeout, SIGKILL to those past grace.
  * Returns the milliseconds until the next deadline, or -1 for none. */
 static int64_t check_timeouts(int64_t now)
@@ -478,11 +488,13 @@ static int64_t check_timeouts(int64_t now)
 	int64_t next = -1;
 
 	for (a = active; a; a = a->next) {
-		if (a->timeout_at && !a->timed_out && now >= a->timeout_at) {
+		if (a->timeout_at && !a->timed_out && now >= a->timeout_at &&
+		    !a->aborted) {
 			a->timed_out = 1;
 			a->kill_at = now + (int64_t)config.kill_grace_secs * 1000;
 			log_system(a->log_fd, "The run reached its timeout;"
 				   " stopping it.");
+			set_stopping(a->id, "TIMING-OUT");
 			kill(-a->pid, SIGTERM);
 		}
 		if (a->kill_at && now >= a->kill_at) {

@@ -5,7 +5,7 @@
  *
  * Run states it moves (see store.h for the rest):
  *   READY -> RUNNING [start_run] -> SUCCEEDED | FAILED [finish_run]
- *   RUNNING -> TIMED-OUT [check_timeouts, then finish_run]
+ *   RUNNING -> TIMING-OUT [check_timeouts] -> TIMED-OUT [reap]
  *   RUNNING -> ABORTING [the abort route] -> ABORTED [abort_run, reap]
  *   RUNNING -> ABORTED [runner_shutdown]
  * Every other thread talks to it through runner_start() and runner_wait(),

@@ -801,10 +801,12 @@ int store_run_set_running(struct store *st, const char *id, int64_t pid)
 			    " WHERE id = ?", "is", pid, id));
 }
 
-int store_run_set_aborting(struct store *st, const char *id, int *changed)
+int store_run_set_stopping(struct store *st, const char *id,
+			   const char *status, int *changed)
 {
-	if (run(st, prep(st, "UPDATE runs SET status = 'ABORTING' WHERE id = ?"
-			 " AND status IN ('READY', 'RUNNING')", "s", id)))
+	if (run(st, prep(st, "UPDATE runs SET status = ? WHERE id = ?"
+			 " AND status IN ('READY', 'RUNNING')", "ss", status,
+			 id)))
 		return -1;
 	*changed = sqlite3_changes(st->db) > 0;
 	return 0;

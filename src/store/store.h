@@ -167,8 +167,12 @@ int store_run_get(struct store *st, const char *id, struct run *out);
 int store_run_last_of_task(struct store *st, const char *task_id,
 			   struct run *out);
 int store_run_set_running(struct store *st, const char *id, int64_t pid);
-/* Set a READY or RUNNING run ABORTING; *changed is 0 for any other. */
-int store_run_set_aborting(struct store *st, const char *id, int *changed);
+/*
+ * Set a READY or RUNNING run to status (ABORTING or TIMING-OUT); *changed
+ * is 0 when the run had another status.
+ */
+int store_run_set_stopping(struct store *st, const char *id,
+			   const char *status, int *changed);
 int store_run_finish(struct store *st, const char *id, const char *status,
 		     int exit_code, int64_t finished_at, const char *message);
 int store_run_set_message(struct store *st, const char *id,

@@ -371,6 +371,7 @@ export class ActordServer {
    *                 generate one and read it from DATA_DIR/token (default: random)
    *   username      ACTORD_USERNAME (default: unset, so actord uses "admin")
    *   syncWaitSecs  --sync-wait-secs
+   *   killGraceSecs --kill-grace-secs
    *   logLevel      --log-level
    *   env           extra environment variables
    *   openFileLimit start actord with this soft RLIMIT_NOFILE, as a login
@@ -410,6 +411,7 @@ export class ActordServer {
     const args = ['serve', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir];
     if (options.syncWaitSecs !== undefined) args.push('--sync-wait-secs', String(options.syncWaitSecs));
     if (options.logLevel) args.push('--log-level', options.logLevel);
+    if (options.killGraceSecs !== undefined) args.push('--kill-grace-secs', String(options.killGraceSecs));
 
     this.output = '';
     this.exit = null;
