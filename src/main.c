@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,19 @@ static const char usage[] =
 "                           requests do not count as idle (default 120)\n"
 "  --kill-grace-secs N      seconds between SIGTERM and SIGKILL when a run\n"
 "                           times out or actord stops (default 10)\n"
+"  --max-concurrent-runs N  runs going at once; more wait as READY and\n"
+"                           start in order (default 0, no limit)\n"
+"  --memory-total-mbytes N  megabytes of memory all runs going may have\n"
+"                           together, by their memory option; a run that\n"
+"                           would pass it waits as READY (default: the\n"
+"                           machine's memory)\n"
+"  --rate-limit N           requests a second one user may make to one\n"
+"                           resource, such as a dataset; 0 for no limit\n"
+"                           (default 60)\n"
+"  --rate-limit-records N   the same for key-value store records\n"
+"                           (default 200)\n"
+"  --rate-limit-runs N      the same for starting runs of one task or\n"
+"                           actor and for pushing items (default 400)\n"
 "  --log-level LEVEL        debug, info, warn or error (default info)\n"
 "\n"
 "Options of user add:\n"
@@ -79,6 +93,9 @@ struct serve_options {
 	unsigned max_connections;
 	unsigned idle_timeout_secs;
 	unsigned kill_grace_secs;
+	struct rate_limits limits;
+	unsigned max_runs;
+	unsigned memory_total_mbytes;	/* 0 until set: the machine's */
 };
 
 static int parse_uint(const char *opt, const char *v, unsigned min,
@@ -124,6 +141,11 @@ static int parse_serve_args(int argc, char **argv, struct serve_options *o)
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "idle-timeout-secs", required_argument, NULL, 'i' },
 		{ "kill-grace-secs", required_argument, NULL, 'k' },
+		{ "max-concurrent-runs", required_argument, NULL, 'm' },
+		{ "memory-total-mbytes", required_argument, NULL, 'M' },
+		{ "rate-limit", required_argument, NULL, 'r' },
+		{ "rate-limit-records", required_argument, NULL, 'R' },
+		{ "rate-limit-runs", required_argument, NULL, 'N' },
 		{ "log-level", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -145,6 +167,17 @@ static int parse_serve_args(int argc, char **argv, struct serve_options *o)
 					  86400, &o->idle_timeout_secs); break;
 		case 'k': rc = parse_uint("--kill-grace-secs", optarg, 0, 3600,
 					  &o->kill_grace_secs); break;
+		case 'm': rc = parse_uint("--max-concurrent-runs", optarg, 0,
+					  100000, &o->max_runs); break;
+		case 'M': rc = parse_uint("--memory-total-mbytes", optarg, 128,
+					  UINT_MAX, &o->memory_total_mbytes);
+			break;
+		case 'r': rc = parse_uint("--rate-limit", optarg, 0, 1000000,
+					  &o->limits.standard); break;
+		case 'R': rc = parse_uint("--rate-limit-records", optarg, 0,
+					  1000000, &o->limits.records); break;
+		case 'N': rc = parse_uint("--rate-limit-runs", optarg, 0,
+					  1000000, &o->limits.runs); break;
 		case 'v':
 			if (log_parse_level(optarg) < 0) {
 				fprintf(stderr, "actord: --log-level must be debug,"
@@ -292,10 +325,22 @@ static void block_signals(sigset_t *waited)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 }
 
+/* The machine's physical memory in megabytes; 0 if unknown (no limit). */
+static int64_t machine_memory_mbytes(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES);
+	long page_size = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || page_size <= 0)
+		return 0;
+	return (int64_t)pages * page_size / (1024 * 1024);
+}
+
 static int serve(int argc, char **argv)
 {
 	struct serve_options o = {
 		"127.0.0.1", 8080, "actord-data", NULL, 300, 4, 16384, 120, 10,
+		{ 60, 200, 400 }, 0, 0,
 	};
 	struct server_config sc;
 	struct runner_config rc;
@@ -327,12 +372,17 @@ static int serve(int argc, char **argv)
 	rc.data_dir = o.data_dir;
 	rc.api_base_url = base_url;
 	rc.kill_grace_secs = o.kill_grace_secs;
+	rc.max_runs = o.max_runs;
+	rc.memory_total_mbytes = o.memory_total_mbytes ?
+				 (int64_t)o.memory_total_mbytes :
+				 machine_memory_mbytes();
 	sc.host = o.host;
 	sc.port = o.port;
 	sc.public_url = base_url;
 	sc.threads = o.threads;
 	sc.max_connections = o.max_connections;
 	sc.idle_timeout_secs = o.idle_timeout_secs;
+	sc.limits = o.limits;
 	if (runner_init(&rc))
 		return 1;
 	if (server_start(&sc, api_routes, api_route_count)) {

@@ -153,8 +153,10 @@ static void run_sync_items(struct req *r,
 	struct export_request x;
 	struct run run;
 
-	if (export_parse(r, &x))
+	if (export_parse(r, &x)) {
+		export_request_release(&x);
 		return;
+	}
 	if (create(r, &run) == 0) {
 		start_and_wait(r, &run, &x, NULL);
 		store_run_release(&run);

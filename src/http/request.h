@@ -53,6 +53,7 @@ struct req {
 
 	unsigned status;
 	struct MHD_Response *response;
+	unsigned rate_limit;		/* X-RateLimit-Limit; 0 for none */
 
 	/* Set when the handler suspended the connection; called again on
 	 * the resumed connection to build the response. */

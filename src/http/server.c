@@ -15,13 +15,16 @@
 #include <strings.h>
 
 #include "http/body_limit.h"
+#include "http/rate_limit.h"
 #include "http/response.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 static struct MHD_Daemon *daemon_handle;
 static const struct route *route_table;
 static size_t route_table_size;
 static char base_url[256];
+static struct rate_limits limits;
 
 const char *server_base_url(void)
 {
@@ -141,11 +144,16 @@ static void req_free(struct req *r)
 static enum MHD_Result queue(struct req *r)
 {
 	enum MHD_Result ret;
+	char limit[16];
 
 	if (!r->response)
 		resp_internal(r);
 	if (!r->response)
 		return MHD_NO;
+	if (r->rate_limit) {
+		snprintf(limit, sizeof(limit), "%u", r->rate_limit);
+		MHD_add_response_header(r->response, "X-RateLimit-Limit", limit);
+	}
 	ret = MHD_queue_response(r->conn, r->status, r->response);
 	MHD_destroy_response(r->response);
 	r->response = NULL;
@@ -224,6 +232,47 @@ static int authenticate(struct req *r, const struct route *route)
 	return 0;
 }
 
+/*
+ * Take the request from its bucket: one per user (or client address,
+ * without a token), route and resource (the first path parameter).
+ * Returns 1 with a 429 made when the bucket is empty.
+ */
+static int over_rate_limit(struct req *r, const struct route *route)
+{
+	unsigned limit = route->flags & ROUTE_RATE_RECORDS ? limits.records :
+			 route->flags & ROUTE_RATE_RUNS ? limits.runs :
+			 limits.standard;
+	const union MHD_ConnectionInfo *info;
+	char who[INET_ADDRSTRLEN] = "";
+	struct buf key = BUF_INIT;
+	int allowed;
+
+	if (!limit)
+		return 0;
+	if (!r->authenticated) {
+		info = MHD_get_connection_info(r->conn,
+				MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (info && info->client_addr->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)
+					     info->client_addr)->sin_addr,
+				  who, sizeof(who));
+	}
+	buf_printf(&key, "%s|%s|%s", r->authenticated ? r->user.id : who,
+		   route->pattern, r->params[0] ? r->params[0] : "");
+	allowed = rate_limit_take(key.data, key.len, limit, time_mono_ms());
+	buf_release(&key);
+	r->rate_limit = limit;
+	if (allowed)
+		return 0;
+	log_debug("http", "429 for %s %s: over %u requests a second",
+		  r->authenticated ? r->user.id : who, r->path, limit);
+	resp_error(r, 429, "rate-limit-exceeded", "You have exceeded the rate"
+		   " limit of %u requests per second for this resource;"
+		   " retry after a second.", limit);
+	resp_header(r, "Retry-After", "1");
+	return 1;
+}
+
 static void dispatch(struct req *r)
 {
 	const struct route *route;
@@ -262,7 +311,7 @@ static void dispatch(struct req *r)
 		resp_header(r, "Allow", methods);
 		return;
 	}
-	if (authenticate(r, route))
+	if (authenticate(r, route) || over_rate_limit(r, route))
 		return;
 	route->fn(r);
 }
@@ -442,6 +491,8 @@ int server_start(const struct server_config *cfg, const struct route *routes,
 	}
 	route_table = routes;
 	route_table_size = route_count;
+	limits = cfg->limits;
+	rate_limit_init();
 	if (cfg->public_url)
 		snprintf(base_url, sizeof(base_url), "%s", cfg->public_url);
 	else
@@ -479,7 +530,9 @@ void server_quiesce(void)
 
 void server_stop(void)
 {
-	if (daemon_handle)
+	if (daemon_handle) {
 		MHD_stop_daemon(daemon_handle);
+		rate_limit_free();
+	}
 	daemon_handle = NULL;
 }

@@ -11,6 +11,13 @@
 
 #include "http/router.h"
 
+/* Requests a second per user and resource; 0 for no limit. */
+struct rate_limits {
+	unsigned standard;		/* most routes */
+	unsigned records;		/* ROUTE_RATE_RECORDS */
+	unsigned runs;			/* ROUTE_RATE_RUNS */
+};
+
 struct server_config {
 	const char *host;		/* IPv4 address to listen on */
 	unsigned port;
@@ -18,6 +25,7 @@ struct server_config {
 	unsigned threads;		/* epoll threads in the pool */
 	unsigned max_connections;
 	unsigned idle_timeout_secs;	/* for connections not suspended */
+	struct rate_limits limits;
 };
 
 int server_start(const struct server_config *cfg, const struct route *routes,

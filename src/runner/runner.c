@@ -42,7 +42,15 @@ struct active_run {
 	int timed_out;
 	int aborted;			/* stopped by actord: ABORTED */
 	int user_aborted;		/* ... through the abort route */
+	int64_t memory_mbytes;		/* the run's memory option */
 	struct active_run *next;
+};
+
+/* A READY run waiting for a free slot or for memory, oldest first. */
+struct queued_run {
+	char id[ID_SIZE];
+	int64_t memory_mbytes;
+	struct queued_run *next;
 };
 
 #define ABORT_MESSAGE "The run was aborted because actord stopped."
@@ -63,6 +71,7 @@ static struct run_waiter *waiters;
 static int stopping;
 static int wake_fd = -1, signal_fd = -1, epoll_fd = -1;
 static struct active_run *active;
+static struct queued_run *queued, **queued_tail = &queued;
 
 static char *data_path(const char *sub, const char *id, const char *suffix)
 {
@@ -329,6 +338,7 @@ struct start_context {
 	char token[128];
 	char full_name[256];
 	char **argv;
+	int aborting;			/* aborted before it could start */
 };
 
 static int load_start_context(struct store *st, const char *run_id,
@@ -339,6 +349,7 @@ static int load_start_context(struct store *st, const char *run_id,
 		return -1;
 	}
 	if (strcmp(c->run.status, "READY")) {
+		c->aborting = !strcmp(c->run.status, "ABORTING");
 		buf_printf(err, "the run is %s, not READY", c->run.status);
 		return -1;
 	}
@@ -403,6 +414,7 @@ static void start_run(const char *run_id)
 	if (spawn_actor(&info, &a->pid, &a->out_fd, &err))
 		goto fail;
 
+	a->memory_mbytes = c.run.memory_mbytes;
 	if (c.run.timeout_secs > 0)
 		a->timeout_at = time_mono_ms() +
 				(int64_t)(c.run.timeout_secs * 1000);
@@ -418,6 +430,11 @@ static void start_run(const char *run_id)
 	goto out;
 
 fail:
+	if (c.aborting) {
+		log_system(a->log_fd, "%s", USER_ABORT_MESSAGE);
+		finish_run(a, "ABORTED", -1, USER_ABORT_MESSAGE);
+		goto out;
+	}
 	log_warn("runner", "run %s failed to start: %s", run_id,
 		 err.data ? err.data : "unknown error");
 	buf_printf(&message, "The run failed to start: %s", err.data);
@@ -525,6 +542,109 @@ static int64_t next_wait_deadline(int64_t now)
 	return next;
 }
 
+/* End a run that never started, with status and message. */
+static void finish_unstarted(const char *run_id, const char *status,
+			     const char *message)
+{
+	struct active_run *a = xcalloc(1, sizeof(*a));
+	char *log_path = runner_log_path(run_id);
+
+	snprintf(a->id, sizeof(a->id), "%s", run_id);
+	a->out_fd = -1;
+	a->log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			 0640);
+	log_system(a->log_fd, "%s", message);
+	finish_run(a, status, -1, message);
+	free(log_path);
+}
+
+/* Runs going, and the memory they were given, in megabytes. */
+static unsigned count_active(int64_t *memory_mbytes)
+{
+	struct active_run *a;
+	unsigned n = 0;
+
+	*memory_mbytes = 0;
+	for (a = active; a; a = a->next) {
+		n++;
+		*memory_mbytes += a->memory_mbytes;
+	}
+	return n;
+}
+
+/*
+ * Start queued runs, oldest first, while there is a free slot and
+ * memory. A run that needs more than the whole memory total can never
+ * start, so it fails.
+ */
+static void start_queued(void)
+{
+	struct queued_run *q;
+	int64_t used;
+	unsigned n;
+	char message[160];
+
+	while ((q = queued)) {
+		n = count_active(&used);
+		if (config.max_runs && n >= config.max_runs)
+			return;
+		if (config.memory_total_mbytes &&
+		    q->memory_mbytes > config.memory_total_mbytes) {
+			snprintf(message, sizeof(message), "The run needs %lld"
+				 " MB of memory, more than the %lld MB actord"
+				 " may give all runs together.",
+				 (long long)q->memory_mbytes,
+				 (long long)config.memory_total_mbytes);
+		} else if (config.memory_total_mbytes &&
+			   used + q->memory_mbytes > config.memory_total_mbytes) {
+			return;
+		} else {
+			message[0] = '\0';
+		}
+		queued = q->next;
+		if (!queued)
+			queued_tail = &queued;
+		if (message[0])
+			finish_unstarted(q->id, "FAILED", message);
+		else
+			start_run(q->id);
+		free(q);
+	}
+}
+
+/* Queue a READY run to start when the limits allow. */
+static void queue_run(const char *run_id)
+{
+	struct queued_run *q = xcalloc(1, sizeof(*q));
+	struct store *st = store_thread();
+	struct run run;
+
+	snprintf(q->id, sizeof(q->id), "%s", run_id);
+	if (st && store_run_get(st, run_id, &run) == 0) {
+		q->memory_mbytes = run.memory_mbytes;
+		store_run_release(&run);
+	}
+	*queued_tail = q;
+	queued_tail = &q->next;
+}
+
+/* Take run_id out of the queue; 1 if it was there. */
+static int unqueue_run(const char *run_id)
+{
+	struct queued_run **p, *q;
+
+	for (p = &queued; (q = *p); p = &q->next) {
+		if (strcmp(q->id, run_id))
+			continue;
+		*p = q->next;
+		if (!*p)
+			queued_tail = p;
+		free(q);
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Stop a run for the abort route: SIGTERM and SIGKILL after the grace
  * period when graceful, else SIGKILL at once. reap() records it ABORTED.
@@ -534,6 +654,10 @@ static void abort_run(const char *run_id, int graceful)
 {
 	struct active_run *a;
 
+	if (unqueue_run(run_id)) {
+		finish_unstarted(run_id, "ABORTED", USER_ABORT_MESSAGE);
+		return;
+	}
 	for (a = active; a && strcmp(a->id, run_id); a = a->next)
 		;
 	if (!a || a->aborted)
@@ -567,8 +691,9 @@ static void take_start_requests(void)
 		if (s->abort)
 			abort_run(s->run_id, s->graceful);
 		else
-			start_run(s->run_id);
+			queue_run(s->run_id);
 		free(s);
+		start_queued();
 	}
 }
 
@@ -591,6 +716,7 @@ static void handle_event(struct epoll_event *ev)
 		while (read(signal_fd, &si, sizeof(si)) == sizeof(si))
 			;
 		reap();
+		start_queued();
 	} else {
 		struct active_run *a = ev->data.ptr;
 
@@ -717,6 +843,14 @@ void runner_shutdown(void)
 	pthread_join(thread, NULL);
 
 	abort_active_runs();
+	while (queued) {
+		struct queued_run *q = queued;
+
+		queued = q->next;
+		finish_unstarted(q->id, "ABORTED", ABORT_MESSAGE);
+		free(q);
+	}
+	queued_tail = &queued;
 	pthread_mutex_lock(&lock);
 	wake_waiters(NULL, WAIT_SHUTDOWN, 0);
 	pthread_mutex_unlock(&lock);

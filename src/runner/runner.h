@@ -4,7 +4,9 @@
  * waiting for a run to end.
  *
  * Run states it moves (see store.h for the rest):
- *   READY -> RUNNING [start_run] -> SUCCEEDED | FAILED [finish_run]
+ *   READY -> RUNNING [start_queued, start_run] -> SUCCEEDED | FAILED [reap]
+ *   READY -> FAILED [start_queued: more memory than the total]
+ *   READY -> ABORTED [abort_run: taken out of the queue]
  *   RUNNING -> TIMING-OUT [check_timeouts] -> TIMED-OUT [reap]
  *   RUNNING -> ABORTING [the abort route] -> ABORTED [abort_run, reap]
  *   RUNNING -> ABORTED [runner_shutdown]
@@ -23,6 +25,8 @@ struct runner_config {
 	const char *data_dir;
 	const char *api_base_url;	/* given to actors as APIFY_API_BASE_URL */
 	unsigned kill_grace_secs;	/* SIGTERM to SIGKILL, on timeout and stop */
+	unsigned max_runs;		/* runs going at once; 0: no limit */
+	int64_t memory_total_mbytes;	/* memory of all runs going; 0: none */
 };
 
 /* Call with SIGCHLD blocked in every thread (main() blocks it first). */
@@ -30,14 +34,18 @@ int runner_init(const struct runner_config *cfg);
 /* Abort every run still going, wake every waiter, and join the thread. */
 void runner_shutdown(void);
 
-/* Start a run that is in the store with status READY. */
+/*
+ * Start a run that is in the store with status READY, or queue it until
+ * fewer than max_runs runs are going and their memory leaves room for
+ * its own. Queued runs start in the order they were queued.
+ */
 void runner_start(const char *run_id);
 
 /*
  * Abort a run: with graceful, SIGTERM to its process group and SIGKILL
  * after the grace period; otherwise SIGKILL at once. The run ends ABORTED.
  * Requests run in the order they are made, so an abort right after a
- * start finds the run started. The caller has set the status ABORTING.
+ * start finds the run started or queued. The caller has set the status ABORTING.
  */
 void runner_abort(const char *run_id, int graceful);
 

@@ -108,6 +108,8 @@ char **spawn_environment(const struct spawn_info *info)
 	env_add(&e, "ACTOR_STORAGES_JSON", storages.data);
 	env_add_both(&e, "ACTOR_INPUT_KEY", "APIFY_INPUT_KEY", "INPUT");
 	snprintf(num, sizeof(num), "%lld", (long long)run->memory_mbytes);
+	/* TODO: enforce the memory option with a cgroup or RLIMIT_AS and a
+	 * resident-memory watchdog; today only the run queue counts it. */
 	env_add_both(&e, "ACTOR_MEMORY_MBYTES", "APIFY_MEMORY_MBYTES", num);
 	if (run->max_items > 0) {
 		snprintf(num, sizeof(num), "%lld", (long long)run->max_items);

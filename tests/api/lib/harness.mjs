@@ -372,6 +372,10 @@ export class ActordServer {
    *   username      ACTORD_USERNAME (default: unset, so actord uses "admin")
    *   syncWaitSecs  --sync-wait-secs
    *   killGraceSecs --kill-grace-secs
+   *   args          more command-line options of serve
+   *   rateLimits    { standard, records, runs } for --rate-limit,
+   *                 --rate-limit-records, --rate-limit-runs (default: all 0,
+   *                 no limits)
    *   logLevel      --log-level
    *   env           extra environment variables
    *   openFileLimit start actord with this soft RLIMIT_NOFILE, as a login
@@ -412,6 +416,13 @@ export class ActordServer {
     if (options.syncWaitSecs !== undefined) args.push('--sync-wait-secs', String(options.syncWaitSecs));
     if (options.logLevel) args.push('--log-level', options.logLevel);
     if (options.killGraceSecs !== undefined) args.push('--kill-grace-secs', String(options.killGraceSecs));
+    // Most tests send bursts no client of the platform may send, so rate
+    // limits are off unless a test sets them.
+    const limits = { standard: 0, records: 0, runs: 0, ...options.rateLimits };
+    args.push('--rate-limit', String(limits.standard));
+    args.push('--rate-limit-records', String(limits.records));
+    args.push('--rate-limit-runs', String(limits.runs));
+    if (options.args) args.push(...options.args);
 
     this.output = '';
     this.exit = null;
