@@ -25,6 +25,7 @@ struct run_options {
 	int64_t memory_mbytes;
 	int64_t max_items;		/* 0 when not given */
 	double max_total_charge_usd;	/* 0 when not given */
+	int restart_on_error;
 };
 
 /* A number field of a JSON object, or def. */
@@ -76,6 +77,7 @@ static int read_options(struct req *r, const struct json *task_opts,
 	const char *build = req_query(r, "build");
 	const char *memory_param = req_query(r, "memory");
 	const struct json *task_build = task_opts ? json_get(task_opts, "build") : NULL;
+	const struct json *restart;
 	double memory, max_items;
 
 	o->timeout_secs = number_field(actor_opts, "timeoutSecs", 0);
@@ -106,6 +108,11 @@ static int read_options(struct req *r, const struct json *task_opts,
 			  &o->max_total_charge_usd))
 		return -1;
 	o->max_items = (int64_t)max_items;
+	restart = task_opts ? json_get(task_opts, "restartOnError") : NULL;
+	if (api_query_bool(r, "restartOnError",
+			   restart && restart->type == JSON_TRUE,
+			   &o->restart_on_error))
+		return -1;
 	if (build && *build)
 		o->build = build;
 	else if (task_build && task_build->type == JSON_STRING)
@@ -216,6 +223,7 @@ static void fill_run(struct run *run, const struct req *r,
 	run->memory_mbytes = o->memory_mbytes;
 	run->max_items = o->max_items;
 	run->max_total_charge_usd = o->max_total_charge_usd;
+	run->restart_on_error = o->restart_on_error;
 	run->input_body_len = (int64_t)r->body.len;
 }
 

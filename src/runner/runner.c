@@ -43,7 +43,23 @@ struct active_run {
 	int aborted;			/* stopped by actord: ABORTED */
 	int user_aborted;		/* ... through the abort route */
 	int64_t memory_mbytes;		/* the run's memory option */
+	int restart_on_error;		/* the run's restartOnError option */
 	struct active_run *next;
+};
+
+/*
+ * restartOnError: a failed run starts again in place at most
+ * MAX_RESTARTS times within RESTART_WINDOW_MS, as on the platform.
+ */
+#define MAX_RESTARTS 3
+#define RESTART_WINDOW_MS 60000
+
+/* The restarts of a run that has restarted and not yet ended. */
+struct restart_history {
+	char id[ID_SIZE];
+	int64_t times[MAX_RESTARTS];	/* time_mono_ms(), oldest first */
+	int count;
+	struct restart_history *next;
 };
 
 /* A READY run waiting for a free slot or for memory, oldest first. */
@@ -72,6 +88,7 @@ static int stopping;
 static int wake_fd = -1, signal_fd = -1, epoll_fd = -1;
 static struct active_run *active;
 static struct queued_run *queued, **queued_tail = &queued;
+static struct restart_history *restarts;
 
 static char *data_path(const char *sub, const char *id, const char *suffix)
 {
@@ -303,6 +320,59 @@ static char **command_argv(const char *command)
 }
 
 /* Record the end of a run and wake its waiters. Frees a. */
+/* Close a's output pipe and log, and drop its unfinished line. */
+static void release_run_files(struct active_run *a)
+{
+	if (a->out_fd >= 0) {
+		epoll_ctl(epoll_fd, EPOLL_CTL_DEL, a->out_fd, NULL);
+		close(a->out_fd);
+	}
+	if (a->log_fd >= 0)
+		close(a->log_fd);
+	buf_release(&a->partial);
+}
+
+static void forget_restarts(const char *run_id)
+{
+	struct restart_history **p, *h;
+
+	for (p = &restarts; (h = *p); p = &h->next) {
+		if (!strcmp(h->id, run_id)) {
+			*p = h->next;
+			free(h);
+			return;
+		}
+	}
+}
+
+/*
+ * Count a restart of run_id now, unless it has had MAX_RESTARTS within
+ * RESTART_WINDOW_MS. Returns the restart's number (1 to MAX_RESTARTS), or
+ * 0 when the run must not restart.
+ */
+static int take_restart(const char *run_id, int64_t now)
+{
+	struct restart_history *h;
+	int i, kept = 0;
+
+	for (h = restarts; h && strcmp(h->id, run_id); h = h->next)
+		;
+	if (!h) {
+		h = xcalloc(1, sizeof(*h));
+		snprintf(h->id, sizeof(h->id), "%s", run_id);
+		h->next = restarts;
+		restarts = h;
+	}
+	for (i = 0; i < h->count; i++)
+		if (now - h->times[i] < RESTART_WINDOW_MS)
+			h->times[kept++] = h->times[i];
+	h->count = kept;
+	if (h->count == MAX_RESTARTS)
+		return 0;
+	h->times[h->count++] = now;
+	return h->count;
+}
+
 static void finish_run(struct active_run *a, const char *status,
 		       int exit_code, const char *message)
 {
@@ -316,16 +386,11 @@ static void finish_run(struct active_run *a, const char *status,
 			  a->id, status);
 	log_info("runner", "run %s ended: %s, exit code %d", a->id, status,
 		 exit_code);
-	if (a->out_fd >= 0) {
-		epoll_ctl(epoll_fd, EPOLL_CTL_DEL, a->out_fd, NULL);
-		close(a->out_fd);
-	}
-	if (a->log_fd >= 0)
-		close(a->log_fd);
-	buf_release(&a->partial);
+	release_run_files(a);
 	pthread_mutex_lock(&lock);
 	wake_waiters(a->id, WAIT_FINISHED, 0);
 	pthread_mutex_unlock(&lock);
+	forget_restarts(a->id);
 	free(a);
 }
 
@@ -415,6 +480,7 @@ static void start_run(const char *run_id)
 		goto fail;
 
 	a->memory_mbytes = c.run.memory_mbytes;
+	a->restart_on_error = c.run.restart_on_error;
 	if (c.run.timeout_secs > 0)
 		a->timeout_at = time_mono_ms() +
 				(int64_t)(c.run.timeout_secs * 1000);
@@ -449,6 +515,35 @@ out:
 	free(log_path);
 }
 
+static void queue_run(const char *run_id);
+
+/*
+ * restartOnError: put the failed run a back in the queue, with the same
+ * id, storages and log. Returns 1 when it will start again, 0 when it has
+ * restarted too often and must end. Frees a on 1.
+ */
+static int restart_run(struct active_run *a, int code)
+{
+	struct store *st = store_thread();
+	int n = take_restart(a->id, time_mono_ms());
+
+	if (!n)
+		return 0;
+	log_system(a->log_fd, "The run failed (exit code %d); restarting it,"
+		   " restart %d of at most %d in %d s.", code, n, MAX_RESTARTS,
+		   RESTART_WINDOW_MS / 1000);
+	if (!st || store_run_restart(st, a->id)) {
+		log_error("runner", "cannot restart run %s", a->id);
+		return 0;
+	}
+	log_info("runner", "run %s failed with exit code %d; restart %d",
+		 a->id, code, n);
+	release_run_files(a);
+	queue_run(a->id);
+	free(a);
+	return 1;
+}
+
 /* Reap every run whose process has exited. */
 static void reap(void)
 {
@@ -479,6 +574,9 @@ static void reap(void)
 		       128 + WTERMSIG(wstatus);
 		status = a->aborted ? "ABORTED" : a->timed_out ? "TIMED-OUT" :
 			 code == 0 ? "SUCCEEDED" : "FAILED";
+		if (!strcmp(status, "FAILED") && a->restart_on_error &&
+		    restart_run(a, code))
+			continue;
 		finish_run(a, status, code,
 			   a->user_aborted ? USER_ABORT_MESSAGE :
 			   a->aborted ? ABORT_MESSAGE :

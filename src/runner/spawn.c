@@ -111,6 +111,8 @@ char **spawn_environment(const struct spawn_info *info)
 	/* TODO: enforce the memory option with a cgroup or RLIMIT_AS and a
 	 * resident-memory watchdog; today only the run queue counts it. */
 	env_add_both(&e, "ACTOR_MEMORY_MBYTES", "APIFY_MEMORY_MBYTES", num);
+	if (run->restart_on_error)
+		env_add(&e, "ACTOR_RESTART_ON_ERROR", "1");
 	if (run->max_items > 0) {
 		snprintf(num, sizeof(num), "%lld", (long long)run->max_items);
 		env_add(&e, "ACTOR_MAX_PAID_DATASET_ITEMS", num);

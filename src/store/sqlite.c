@@ -57,7 +57,9 @@ static const char SCHEMA[] =
 	" kvs_id TEXT NOT NULL, rq_id TEXT NOT NULL, origin TEXT NOT NULL,"
 	" input_body_len INTEGER NOT NULL, pid INTEGER NOT NULL DEFAULT 0,"
 	" max_items INTEGER NOT NULL DEFAULT 0,"
-	" max_total_charge_usd REAL NOT NULL DEFAULT 0);"
+	" max_total_charge_usd REAL NOT NULL DEFAULT 0,"
+	" restart_on_error INTEGER NOT NULL DEFAULT 0,"
+	" restart_count INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS runs_task ON runs (task_id, started_at);"
 	"CREATE INDEX IF NOT EXISTS runs_status ON runs (status);"
 	"CREATE TABLE IF NOT EXISTS storages ("
@@ -163,6 +165,8 @@ static const struct added_column {
 } added_columns[] = {
 	{ "runs", "max_items", "INTEGER NOT NULL DEFAULT 0" },
 	{ "runs", "max_total_charge_usd", "REAL NOT NULL DEFAULT 0" },
+	{ "runs", "restart_on_error", "INTEGER NOT NULL DEFAULT 0" },
+	{ "runs", "restart_count", "INTEGER NOT NULL DEFAULT 0" },
 };
 
 static int add_missing_columns(sqlite3 *db)
@@ -683,20 +687,22 @@ void store_build_release(struct build *b)
 #define RUN_COLUMNS "id, user_id, actor_id, task_id, build_id, build_number," \
 	" status, status_message, message_terminal, started_at, finished_at," \
 	" exit_code, timeout_secs, memory_mbytes, dataset_id, kvs_id, rq_id," \
-	" origin, input_body_len, pid, max_items, max_total_charge_usd"
+	" origin, input_body_len, pid, max_items, max_total_charge_usd," \
+	" restart_on_error, restart_count"
 
 int store_run_insert(struct store *st, const struct run *r)
 {
 	return run(st, prep(st, "INSERT INTO runs (" RUN_COLUMNS ") VALUES"
 		" (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?)",
-		"sssssssSiiiidissssiiid", r->id, r->user_id, r->actor_id,
+		" ?, ?, ?, ?)",
+		"sssssssSiiiidissssiiidii", r->id, r->user_id, r->actor_id,
 		r->task_id, r->build_id, r->build_number, r->status,
 		r->status_message, (int64_t)r->status_message_terminal,
 		r->started_at, r->finished_at, (int64_t)r->exit_code,
 		r->timeout_secs, r->memory_mbytes, r->dataset_id, r->kvs_id,
 		r->rq_id, r->origin, r->input_body_len, r->pid, r->max_items,
-		r->max_total_charge_usd));
+		r->max_total_charge_usd, (int64_t)r->restart_on_error,
+		r->restart_count));
 }
 
 /* Fill out from the current row of a SELECT RUN_COLUMNS statement. */
@@ -724,6 +730,8 @@ static void run_from_row(sqlite3_stmt *stmt, struct run *out)
 	out->pid = sqlite3_column_int64(stmt, 19);
 	out->max_items = sqlite3_column_int64(stmt, 20);
 	out->max_total_charge_usd = sqlite3_column_double(stmt, 21);
+	out->restart_on_error = sqlite3_column_int(stmt, 22);
+	out->restart_count = sqlite3_column_int64(stmt, 23);
 }
 
 static int run_row(struct store *st, sqlite3_stmt *stmt, struct run *out)
@@ -799,6 +807,13 @@ int store_run_set_running(struct store *st, const char *id, int64_t pid)
 	return run(st, prep(st, "UPDATE runs SET pid = ?, status = CASE status"
 			    " WHEN 'READY' THEN 'RUNNING' ELSE status END"
 			    " WHERE id = ?", "is", pid, id));
+}
+
+int store_run_restart(struct store *st, const char *id)
+{
+	return run(st, prep(st, "UPDATE runs SET status = 'READY', pid = 0,"
+			    " restart_count = restart_count + 1 WHERE id = ?"
+			    " AND status = 'RUNNING'", "s", id));
 }
 
 int store_run_set_stopping(struct store *st, const char *id,

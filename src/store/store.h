@@ -135,6 +135,8 @@ struct run {
 	int64_t memory_mbytes;
 	int64_t max_items;		/* maxItems; 0 when not given */
 	double max_total_charge_usd;	/* maxTotalChargeUsd; 0: not given */
+	int restart_on_error;		/* restartOnError */
+	int64_t restart_count;		/* restarts after a failure so far */
 	char dataset_id[ID_SIZE];
 	char kvs_id[ID_SIZE];
 	char rq_id[ID_SIZE];
@@ -167,6 +169,9 @@ int store_run_get(struct store *st, const char *id, struct run *out);
 int store_run_last_of_task(struct store *st, const char *task_id,
 			   struct run *out);
 int store_run_set_running(struct store *st, const char *id, int64_t pid);
+/* Put a RUNNING run that failed back to READY, counting a restart. */
+int store_run_restart(struct store *st, const char *id);
+
 /*
  * Set a READY or RUNNING run to status (ABORTING or TIMING-OUT); *changed
  * is 0 when the run had another status.
