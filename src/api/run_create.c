@@ -16,6 +16,8 @@
 
 #include "api/handlers.h"
 #include "api/input_schema.h"
+#include "runner/runner.h"
+#include "util/fs.h"
 #include "util/timeutil.h"
 
 /* Run options from the query, the task, and the actor, in that order. */
@@ -26,6 +28,8 @@ struct run_options {
 	int64_t max_items;		/* 0 when not given */
 	double max_total_charge_usd;	/* 0 when not given */
 	int restart_on_error;
+	int memory_given;		/* by the query or the task's options */
+	int memory_in_query;
 };
 
 /* A number field of a JSON object, or def. */
@@ -82,16 +86,22 @@ static int read_options(struct req *r, const struct json *task_opts,
 
 	o->timeout_secs = number_field(actor_opts, "timeoutSecs", 0);
 	o->timeout_secs = number_field(task_opts, "timeoutSecs", o->timeout_secs);
-	memory = number_field(actor_opts, "memoryMbytes", 1024);
-	memory = number_field(task_opts, "memoryMbytes", memory);
+	/* The actor's defaultRunOptions count only when its actor.json
+	 * has no defaultMemoryMbytes (apply_actor_memory). */
+	memory = number_field(task_opts, "memoryMbytes", 0);
+	o->memory_given = memory != 0;
+	if (!memory)
+		memory = number_field(actor_opts, "memoryMbytes", 1024);
 	if (api_query_number(r, "timeout", o->timeout_secs, &o->timeout_secs))
 		return -1;
-	if (memory_param && *memory_param) {
+	o->memory_in_query = memory_param && *memory_param;
+	if (o->memory_in_query) {
 		char *end;
 
 		memory = strtod(memory_param, &end);
 		if (*end)
 			memory = 0;
+		o->memory_given = 1;
 	}
 	if (!api_valid_memory(memory)) {
 		resp_error(r, 400, "invalid-input", "Parameter 'memory' must be"
@@ -120,6 +130,58 @@ static int read_options(struct req *r, const struct json *task_opts,
 	else
 		o->build = "latest";
 	return 0;
+}
+
+/*
+ * Apply the memory settings of the build's .actor/actor.json: without a
+ * memory option anywhere, defaultMemoryMbytes; then minMemoryMbytes and
+ * maxMemoryMbytes bound the result. A memory query parameter outside them
+ * is 400; a task's or the default is moved inside. -1 with a response.
+ */
+static int apply_actor_memory(struct req *r, const struct build *b,
+			      struct run_options *o)
+{
+	char *dir = runner_build_dir(b->id);
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	struct json_doc *doc = NULL;
+	struct json_error err;
+	const struct json *root;
+	double def, min, max;
+	int rc = 0;
+
+	buf_printf(&path, "%s/.actor/actor.json", dir);
+	if (fs_read_file(path.data, &text) == 0)
+		doc = json_parse(text.data, text.len, &err);
+	root = doc ? json_root(doc) : NULL;
+	if (!root || root->type != JSON_OBJECT)
+		goto out;
+	def = number_field(root, "defaultMemoryMbytes", 0);
+	min = number_field(root, "minMemoryMbytes", 0);
+	max = number_field(root, "maxMemoryMbytes", 0);
+	if (!o->memory_given && api_valid_memory(def))
+		o->memory_mbytes = (int64_t)def;
+	if ((min > 0 && o->memory_mbytes < min) ||
+	    (max > 0 && o->memory_mbytes > max)) {
+		if (o->memory_in_query) {
+			resp_error(r, 400, "invalid-input", "Parameter 'memory'"
+				   " must be from %.0f to %.0f megabytes for this"
+				   " actor (its .actor/actor.json), got %lld.",
+				   min > 0 ? min : 128, max > 0 ? max : 32768,
+				   (long long)o->memory_mbytes);
+			rc = -1;
+			goto out;
+		}
+		if (min > 0 && o->memory_mbytes < min)
+			o->memory_mbytes = (int64_t)min;
+		if (max > 0 && o->memory_mbytes > max)
+			o->memory_mbytes = (int64_t)max;
+	}
+out:
+	json_doc_free(doc);
+	buf_release(&text);
+	buf_release(&path);
+	free(dir);
+	return rc;
 }
 
 /* Merge and validate the input; -1 with a response made. */
@@ -254,6 +316,10 @@ static int create_run_of(struct req *r, const struct store_doc *actor_d,
 			 json_get(json_root(actor), "defaultRunOptions"), &o) ||
 	    resolve_build(r, actor_d->id, o.build, &b))
 		goto out;
+	if (apply_actor_memory(r, &b, &o)) {
+		store_build_release(&b);
+		goto out;
+	}
 	if (make_input(r, &b, task ? json_get(task, "input") : NULL,
 		       body ? json_root(body) : NULL, &input) == 0) {
 		fill_run(run, r, actor_d->id, task_d ? task_d->id : "", &b,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
-import { expectError, useServer } from './lib/harness.mjs';
+import { expectError, expectStatus, useServer } from './lib/harness.mjs';
 
 const server = useServer();
 let plainTaskId;
@@ -79,5 +79,48 @@ describe('maxItems and maxTotalChargeUsd', () => {
       assert.ok(res.json.error.message.includes(value), res.json.error.message);
     }
     assert.equal((await server.lastRun(plainTaskId))?.id, runsBefore, 'no run started');
+  });
+});
+
+describe('memory from .actor/actor.json', () => {
+  let actorId;
+  let taskId;
+
+  before(async () => {
+    const { actor, task } = await server.deployTask('memory-bounds');
+    actorId = actor.id;
+    taskId = task.id;
+  });
+
+  async function memoryOf(id, query = {}) {
+    const [item] = await server.runSyncItems(id, { query, body: {} });
+    return item.memory;
+  }
+
+  /** Runs the actor itself, with no task options; returns its memory. */
+  async function actorRunMemory(query = {}) {
+    const search = new URLSearchParams(query).toString();
+    const res = await server.api('POST', `/v2/acts/${actorId}/run-sync-get-dataset-items?${search}`, { body: {} });
+    return expectStatus(res, 201).json[0].memory;
+  }
+
+  test('defaultMemoryMbytes is the default', async () => {
+    assert.equal(await actorRunMemory(), '256');
+    assert.equal(await actorRunMemory({ memory: '512' }), '512');
+    // The test harness gives tasks memoryMbytes 1024, moved inside to 512.
+    assert.equal(await memoryOf(taskId), '512');
+  });
+
+  test('a query value outside min and max is 400', async () => {
+    for (const memory of ['128', '1024']) {
+      const res = await server.runSync(taskId, { query: { memory }, body: {} });
+      expectError(res, 400, 'invalid-input');
+      assert.match(res.json.error.message, /from 256 to 512 megabytes/);
+    }
+  });
+
+  test('a task option is moved inside min and max', async () => {
+    const task = await server.createTask(actorId, { options: { memoryMbytes: 4096 } });
+    assert.equal(await memoryOf(task.id), '512');
   });
 });
