@@ -222,7 +222,10 @@ out:
 	return rc;
 }
 
-/* Create the run, its storages and its INPUT record in one transaction. */
+/*
+ * Create the run, its storages and its INPUT record, and count the run in
+ * its actor's and task's stats.totalRuns, in one transaction.
+ */
 static int create_run(struct req *r, struct run *run, const struct buf *input)
 {
 	struct store *st = r->store;
@@ -233,7 +236,11 @@ static int create_run(struct req *r, struct run *run, const struct buf *input)
 	    store_record_put(st, run->kvs_id, "INPUT",
 			     "application/json; charset=utf-8", input->data,
 			     input->len) ||
-	    store_run_insert(st, run) || store_commit(st)) {
+	    store_run_insert(st, run) ||
+	    store_doc_count_run(st, STORE_ACTOR, run->actor_id) ||
+	    (run->task_id[0] &&
+	     store_doc_count_run(st, STORE_TASK, run->task_id)) ||
+	    store_commit(st)) {
 		store_rollback(st);
 		return -1;
 	}

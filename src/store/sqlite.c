@@ -512,6 +512,18 @@ int store_doc_put(struct store *st, enum store_kind kind,
 			    d->name, d->doc));
 }
 
+int store_doc_count_run(struct store *st, enum store_kind kind,
+			const char *id)
+{
+	char sql[192];
+
+	snprintf(sql, sizeof(sql), "UPDATE %s SET doc = json_set(doc,"
+		 " '$.stats.totalRuns', coalesce(json_extract(doc,"
+		 " '$.stats.totalRuns'), 0) + 1) WHERE id = ?",
+		 doc_table(kind));
+	return run(st, prep(st, sql, "s", id));
+}
+
 int store_doc_delete(struct store *st, enum store_kind kind, const char *id)
 {
 	char sql[96];

@@ -80,6 +80,9 @@ int store_doc_find(struct store *st, enum store_kind kind,
 int store_doc_put(struct store *st, enum store_kind kind,
 		  const struct store_doc *d);
 int store_doc_delete(struct store *st, enum store_kind kind, const char *id);
+/* Add one to the document's stats.totalRuns, for a new run. */
+int store_doc_count_run(struct store *st, enum store_kind kind,
+			const char *id);
 /* Append the docs of a user as a JSON array of objects to out, oldest first;
  * *total gets the count of all, before offset and limit. */
 int store_doc_list(struct store *st, enum store_kind kind, const char *user_id,

@@ -244,3 +244,20 @@ describe('abort', () => {
     expectError(await server.api('POST', `/v2/actor-runs/${run}/abort`, { token }), 403, 'permission-denied');
   });
 });
+
+describe('run counts', () => {
+  test('stats.totalRuns of the task and the actor', async () => {
+    const { actor, task } = await server.deployTask('sleep', { input: { seconds: 0 } });
+    const get = async (target) => expectStatus(await server.api('GET', target), 200).data;
+    assert.equal((await get(`/v2/actor-tasks/${task.id}`)).stats.totalRuns, 0);
+    await startRun(task.id, { query: { waitForFinish: '60' } });
+    await startRun(task.id, { query: { waitForFinish: '60' } });
+    expectStatus(await server.api('POST', `/v2/acts/${actor.id}/runs?waitForFinish=60`, { body: {} }), 201);
+    assert.equal((await get(`/v2/actor-tasks/${task.id}`)).stats.totalRuns, 2);
+    const counted = await get(`/v2/acts/${actor.id}`);
+    assert.equal(counted.stats.totalRuns, 3, 'the actor counts its tasks\' runs and its own');
+    assert.equal(counted.name, actor.name, 'the rest of the document is kept');
+    const listed = (await get('/v2/actor-tasks')).items.find((item) => item.id === task.id);
+    assert.equal(listed.stats.totalRuns, 2);
+  });
+});
