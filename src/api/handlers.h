@@ -52,9 +52,6 @@ int api_valid_memory(double mb);
  * both); -1 with a response made. */
 int api_load_task(struct req *r, struct store_doc *d, struct json_doc **doc);
 
-/* 1 for SUCCEEDED, FAILED, TIMED-OUT and ABORTED. */
-int api_run_is_terminal(const char *status);
-
 /* The run object as the API returns it. */
 void run_to_json(struct buf *b, const struct run *run);
 

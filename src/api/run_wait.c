@@ -4,7 +4,7 @@
  * take waitForFinish (seconds, at most 60): the connection is suspended,
  * without holding a thread, until the run ends or the time passes, and
  * the run is returned as it is then. The official API client polls with
- * waitForFinish=999999, so a server that answered at once would be
+ * waitForFinish=999999, so a server that responded at once would be
  * flooded with requests.
  */
 #include "api/handlers.h"
@@ -150,7 +150,7 @@ void api_get_run(struct req *r)
 			api_not_found(r, "Actor run", r->params[0]);
 		return;
 	}
-	if (secs > 0 && !api_run_is_terminal(run.status))
+	if (secs > 0 && !run_status_is_terminal(run.status))
 		wait_for_run(r, run.id, secs, 200, 1);
 	else
 		respond_with_run(r, run.id, 200);

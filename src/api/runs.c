@@ -13,12 +13,6 @@
 #include "util/fs.h"
 #include "util/timeutil.h"
 
-int api_run_is_terminal(const char *status)
-{
-	return !strcmp(status, "SUCCEEDED") || !strcmp(status, "FAILED") ||
-	       !strcmp(status, "TIMED-OUT") || !strcmp(status, "ABORTED");
-}
-
 static void put_stats(struct buf *b, const struct run *run)
 {
 	int64_t end = run->finished_at ? run->finished_at : time_now_ms();

@@ -2,11 +2,11 @@
  * The xml and rss writers' fast path for untransformed exports: a stored
  * item, the compact JSON text json_items_parse() wrote, becomes its
  * element in one pass over the text, without a parsed tree. It covers
- * items that need none of the tree writer's rarer rules, and gives up on
- * the others: a key "@" or "#", a key with a backslash escape, a repeated
- * top-level key, more than 64 top-level keys, nesting that reaches
- * XML_MAX_DEPTH, or text that is not compact JSON. What it writes is byte
- * for byte what the tree writer (write_xml.c) writes for the same item.
+ * items that need none of the tree writer's rarer rules. It gives up on a
+ * key "@" or "#", a key with a backslash escape, a repeated top-level key,
+ * more than 64 top-level keys, nesting that reaches XML_MAX_DEPTH, and
+ * text that is not compact JSON. What it writes is byte for byte what the
+ * tree writer (write_xml.c) writes for the same item.
  */
 #ifndef ACTORD_EXPORT_XML_STORED_H
 #define ACTORD_EXPORT_XML_STORED_H

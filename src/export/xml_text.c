@@ -224,6 +224,18 @@ static const char *ascii_escape(unsigned char c, int attribute)
 	}
 }
 
+/*
+ * Append the text from copied up to at, then replace in place of the n
+ * bytes at at. Returns the new copied offset.
+ */
+static size_t put_replacement(struct buf *out, const char *s, size_t copied,
+			      size_t at, size_t n, const char *replace)
+{
+	buf_append(out, s + copied, at - copied);
+	buf_puts(out, replace);
+	return at + n;
+}
+
 /* The general case: any bytes, checked as UTF-8 character by character. */
 void xml_text_put(struct buf *out, const char *s, size_t len, int attribute)
 {
@@ -252,11 +264,8 @@ void xml_text_put(struct buf *out, const char *s, size_t len, int attribute)
 			else
 				replace = NULL;
 		}
-		if (replace) {
-			buf_append(out, s + copied, i - copied);
-			buf_puts(out, replace);
-			copied = i + n;
-		}
+		if (replace)
+			copied = put_replacement(out, s, copied, i, n, replace);
 		i += n;
 	}
 	buf_append(out, s + copied, len - copied);
@@ -342,11 +351,8 @@ void xml_valid_text_put(struct buf *out, const char *s, size_t len,
 		} else {
 			replace = NULL;
 		}
-		if (replace) {
-			buf_append(out, s + copied, i - copied);
-			buf_puts(out, replace);
-			copied = i + n;
-		}
+		if (replace)
+			copied = put_replacement(out, s, copied, i, n, replace);
 		i += n;
 	}
 	buf_append(out, s + copied, len - copied);

@@ -44,9 +44,9 @@ int xml_name_is_ascii(const char *s, size_t len);
 
 /*
  * Append len bytes of text escaped for character data or, when attribute
- * is set, for a value between double quotes. Control characters other than
- * tab, LF and CR, and U+FFFE and U+FFFF, which XML 1.0 excludes, are
- * dropped; a byte that starts no UTF-8 character becomes U+FFFD. DEL and
+ * is set, for a value between double quotes. XML 1.0 excludes control
+ * characters other than tab, LF and CR, and U+FFFE and U+FFFF, so they are
+ * dropped. A byte that starts no UTF-8 character becomes U+FFFD. DEL and
  * the C1 controls are allowed by XML 1.0 and kept.
  */
 void xml_text_put(struct buf *out, const char *s, size_t len, int attribute);

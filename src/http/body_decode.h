@@ -20,10 +20,10 @@ enum body_encoding {
 };
 
 /*
- * The encoding a Content-Encoding header names: absent, empty and
- * "identity" are BODY_IDENTITY; "gzip" and "x-gzip", "deflate" and "br"
- * in any case; anything else, a list of several included, is
- * BODY_UNSUPPORTED.
+ * Return the encoding a Content-Encoding header names. An absent or empty
+ * header and "identity" are BODY_IDENTITY. "gzip", "x-gzip", "deflate"
+ * and "br" are matched in any case. Anything else, a list of several
+ * included, is BODY_UNSUPPORTED.
  */
 enum body_encoding body_encoding_parse(const char *header);
 

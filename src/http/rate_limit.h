@@ -1,6 +1,6 @@
 /*
  * Request rate limits per user (or client address, without a token) and
- * resource: a token bucket per key that holds up to one second of
+ * resource: a token bucket per key that keeps up to one second of
  * requests and refills at the limit's rate, so a client may send `limit`
  * requests in a burst and then `limit` a second.
  */

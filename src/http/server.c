@@ -244,8 +244,8 @@ static int over_rate_limit(struct req *r, const struct route *route)
 			 limits.standard;
 	const union MHD_ConnectionInfo *info;
 	char who[INET_ADDRSTRLEN] = "";
-	struct buf key = BUF_INIT;
-	int allowed;
+	char key[512];
+	int len, allowed;
 
 	if (!limit)
 		return 0;
@@ -257,10 +257,15 @@ static int over_rate_limit(struct req *r, const struct route *route)
 					     info->client_addr)->sin_addr,
 				  who, sizeof(who));
 	}
-	buf_printf(&key, "%s|%s|%s", r->authenticated ? r->user.id : who,
-		   route->pattern, r->params[0] ? r->params[0] : "");
-	allowed = rate_limit_take(key.data, key.len, limit, time_mono_ms());
-	buf_release(&key);
+	/* A resource name too long for key shares a bucket with its prefix. */
+	len = snprintf(key, sizeof(key), "%s|%s|%s",
+		       r->authenticated ? r->user.id : who, route->pattern,
+		       r->params[0] ? r->params[0] : "");
+	if (len < 0)
+		len = 0;
+	if ((size_t)len >= sizeof(key))
+		len = sizeof(key) - 1;
+	allowed = rate_limit_take(key, (size_t)len, limit, time_mono_ms());
 	r->rate_limit = limit;
 	if (allowed)
 		return 0;

@@ -172,10 +172,7 @@ static int run_has_ended(const char *run_id)
 
 	if (!st || store_run_get(st, run_id, &run))
 		return 1;	/* no such run: nothing to wait for */
-	ended = !strcmp(run.status, "SUCCEEDED") ||
-		!strcmp(run.status, "FAILED") ||
-		!strcmp(run.status, "TIMED-OUT") ||
-		!strcmp(run.status, "ABORTED");
+	ended = run_status_is_terminal(run.status);
 	store_run_release(&run);
 	return ended;
 }

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util/buf.h"
 #include "util/id.h"
@@ -148,9 +149,16 @@ struct run {
 	int64_t pid;
 };
 
+/* 1 for the statuses a run ends in: SUCCEEDED, FAILED, TIMED-OUT, ABORTED. */
+static inline int run_status_is_terminal(const char *status)
+{
+	return !strcmp(status, "SUCCEEDED") || !strcmp(status, "FAILED") ||
+	       !strcmp(status, "TIMED-OUT") || !strcmp(status, "ABORTED");
+}
+
 int store_run_insert(struct store *st, const struct run *r);
 
-/* Which runs a list holds: the user's, narrowed by the fields not "". */
+/* The runs of a list: the user's, narrowed by each field that is not "". */
 struct run_filter {
 	const char *user_id;
 	const char *actor_id;

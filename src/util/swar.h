@@ -1,9 +1,9 @@
 /*
  * Byte search eight bytes at a time in a 64-bit word ("SIMD within a
  * register"), for the scanning loops of the JSON parser and the export
- * writers. A mask has the high bit set in each byte that matches; the
- * formulas can also flag a byte after a real match, never before one, so
- * swar_first() of a nonzero mask is exact.
+ * writers. A mask has the high bit set in each byte that matches. The
+ * formulas can also flag a byte after a real match, but never one before
+ * it, so swar_first() of a nonzero mask is exact.
  */
 #ifndef ACTORD_UTIL_SWAR_H
 #define ACTORD_UTIL_SWAR_H

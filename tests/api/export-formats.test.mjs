@@ -91,7 +91,7 @@ describe('golden files', () => {
           if (cell === null) assert.equal(got, '', where);
           else if (cell.type === 'n') assert.equal(Number(got), Number(cell.value), where);
           else if (cell.type === 'b') assert.equal(got, cell.value ? 'TRUE' : 'FALSE', where);
-          // Calc (7.4) drops CR from cell text whatever the file says.
+          // Calc (7.4) drops CR from cell text, however the file writes it.
           else assert.equal(got, cell.value.replaceAll('\r\n', '\n'), where);
         });
       });

@@ -132,7 +132,7 @@ describe('time to first byte', () => {
   // A server that builds the whole response first sends its first byte
   // shortly before the last one. A streaming json writer sends the first
   // byte at once. A csv or xlsx writer sends it after reading the columns,
-  // which is the first of its two passes over the dataset; xlsx then spends
+  // which is the first of its two passes over the dataset. xlsx then spends
   // most of its time compressing rows that are already on their way.
   for (const [format, maxShare] of [
     ['json', 0.5],

@@ -1,6 +1,6 @@
 // Runs past --max-concurrent-runs or --memory-total-mbytes wait as READY
-// and start in the order they were made; a run that needs more memory
-// than the whole total fails at once; an abort takes a waiting run out.
+// and start in the order they were made. A run that needs more memory
+// than the whole total fails at once. An abort takes a waiting run out.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

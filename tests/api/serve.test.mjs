@@ -80,7 +80,7 @@ describe('first start', () => {
         const stat = await fs.stat(path.join(dataDir, 'token'));
         assert.equal(stat.mode & 0o777, 0o600, `token file mode is ${(stat.mode & 0o777).toString(8)}`);
         assert.match(server.token, /^\S{16,}$/, 'token file holds a token of at least 16 characters');
-        // The database holds the tokens too.
+        // The database contains the tokens too.
         for (const name of ['actord.sqlite3', 'actord.sqlite3-wal', 'actord.sqlite3-shm']) {
           const mode = (await fs.stat(path.join(dataDir, name))).mode & 0o777;
           assert.equal(mode, 0o600, `${name} mode is ${mode.toString(8)}`);

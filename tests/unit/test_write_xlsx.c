@@ -544,7 +544,7 @@ static void test_write_xlsx_long_string(void **state)
 	scratch_release(&s);
 }
 
-/* Leading and trailing whitespace survives: the <t> says preserve. */
+/* Leading and trailing whitespace survives: the <t> has xml:space. */
 static void test_write_xlsx_whitespace(void **state)
 {
 	static const char item_text[] =

@@ -1,10 +1,10 @@
 /*
  * Unit tests for the one-pass xml path of untransformed exports
  * (src/export/xml_stored.c), through writer_xml.stored_item and
- * writer_rss.stored_item: for every item it takes, its output must be
- * byte for byte what the tree writer gives; the items it must leave to the
- * tree writer leave the output as it was; broken text never makes it read
- * out of bounds (run under AddressSanitizer in CI).
+ * writer_rss.stored_item. For every item it accepts, its output must be
+ * byte for byte what the tree writer gives. Items it must leave to the
+ * tree writer leave the output as it was. Broken text must never make it
+ * read out of bounds, which AddressSanitizer checks in CI.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -196,7 +196,7 @@ static void test_xml_stored_broken_text(void **state)
 	(void)state;
 	text = stored_text(item, &len);
 	for (n = 0; n < len; n++) {
-		/* A copy of exactly n bytes, so ASan sees any overread. */
+		/* A copy of exactly n bytes, so ASan reports any overread. */
 		copy = malloc(n ? n : 1);
 		assert_non_null(copy);
 		memcpy(copy, text, n);
