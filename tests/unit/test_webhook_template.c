@@ -350,6 +350,52 @@ static void test_webhook_template_sample_vars(void **state)
 	buf_release(&out);
 }
 
+/*
+ * Mutated templates: each render either fails with a message and leaves
+ * out as it was, or gives JSON that parses. Under the sanitizer build this
+ * also checks that no input reads out of bounds.
+ */
+static void test_webhook_template_mutations(void **state)
+{
+	static const char *const seeds[] = {
+		"{\"a\":{{resource.id}},\"b\":\"x {{userId}}\",\"c\":[{{eventData}}]}",
+		"[\"{{resource.stats}}\",{{globals.dateUnix}},\"\\\"{{userId}}\"]",
+		"{\"h\":\"{{resource.tags.1}}\",\"e\":\"\\u007b{x}}\"}",
+	};
+	static const char pieces[] = "{}[]\"\\:,. 0a";
+	unsigned seed = 12345;
+	size_t round, k;
+
+	(void)state;
+	for (round = 0; round < 3000; round++) {
+		const char *base = seeds[round % 3];
+		size_t len = strlen(base);
+		char *t = malloc(len + 1);
+		struct buf out = BUF_INIT;
+		char err[512];
+		int rc;
+
+		memcpy(t, base, len + 1);
+		for (k = 0; k < 1 + round % 4; k++) {
+			seed = seed * 1103515245u + 12345u;
+			t[(seed >> 8) % len] = pieces[(seed >> 20) % (sizeof(pieces) - 1)];
+		}
+		buf_puts(&out, "x");
+		err[0] = '\0';
+		rc = webhook_render(t, (int)(round & 1), &vars, &out, err,
+				    sizeof(err));
+		if (rc) {
+			assert_int_equal(rc, -1);
+			assert_true(err[0] != '\0');
+			assert_int_equal(out.len, 1);
+		} else {
+			assert_round_trip(out.data + 1, out.len - 1);
+		}
+		buf_release(&out);
+		free(t);
+	}
+}
+
 /* Render a headers template expecting success. */
 static void assert_headers(const char *template, int interpolate,
 			   const struct webhook_vars *v, const char *expected)
@@ -442,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_webhook_template_many_variables),
 		cmocka_unit_test(test_webhook_template_deep_nesting),
 		cmocka_unit_test(test_webhook_template_sample_vars),
+		cmocka_unit_test(test_webhook_template_mutations),
 		cmocka_unit_test(test_webhook_template_headers),
 		cmocka_unit_test(test_webhook_template_reserved_headers),
 	};
