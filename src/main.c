@@ -64,6 +64,12 @@ static const char usage[] =
 "                           together, by their memory option; a run that\n"
 "                           would pass it waits as READY (default: the\n"
 "                           machine's memory)\n"
+"  --memory-enforcement M   how a run's memory option is enforced: auto (a\n"
+"                           memory cgroup per run where actord can create\n"
+"                           one, else rlimit), cgroup (refuse to start\n"
+"                           without one), rlimit (RLIMIT_AS of at least\n"
+"                           4096 MB plus a resident-memory watchdog) or\n"
+"                           none (default auto)\n"
 "  --rate-limit N           requests a second one user may make to one\n"
 "                           resource, such as a dataset; 0 for no limit\n"
 "                           (default 60)\n"
@@ -96,6 +102,7 @@ struct serve_options {
 	struct rate_limits limits;
 	unsigned max_runs;
 	unsigned memory_total_mbytes;	/* 0 until set: the machine's */
+	enum memlimit_request memory_enforcement;
 };
 
 static int parse_uint(const char *opt, const char *v, unsigned min,
@@ -143,6 +150,7 @@ static int parse_serve_args(int argc, char **argv, struct serve_options *o)
 		{ "kill-grace-secs", required_argument, NULL, 'k' },
 		{ "max-concurrent-runs", required_argument, NULL, 'm' },
 		{ "memory-total-mbytes", required_argument, NULL, 'M' },
+		{ "memory-enforcement", required_argument, NULL, 'e' },
 		{ "rate-limit", required_argument, NULL, 'r' },
 		{ "rate-limit-records", required_argument, NULL, 'R' },
 		{ "rate-limit-runs", required_argument, NULL, 'N' },
@@ -171,6 +179,17 @@ static int parse_serve_args(int argc, char **argv, struct serve_options *o)
 					  100000, &o->max_runs); break;
 		case 'M': rc = parse_uint("--memory-total-mbytes", optarg, 128,
 					  UINT_MAX, &o->memory_total_mbytes);
+			break;
+		case 'e':
+			if (memlimit_parse_request(optarg) < 0) {
+				fprintf(stderr, "actord: --memory-enforcement must"
+					" be auto, cgroup, rlimit or none, got"
+					" '%s'\n", optarg);
+				rc = -1;
+			} else {
+				o->memory_enforcement = (enum memlimit_request)
+					memlimit_parse_request(optarg);
+			}
 			break;
 		case 'r': rc = parse_uint("--rate-limit", optarg, 0, 1000000,
 					  &o->limits.standard); break;
@@ -340,7 +359,7 @@ static int serve(int argc, char **argv)
 {
 	struct serve_options o = {
 		"127.0.0.1", 8080, "actord-data", NULL, 300, 4, 16384, 120, 10,
-		{ 60, 200, 400 }, 0, 0,
+		{ 60, 200, 400 }, 0, 0, MEMLIMIT_AUTO,
 	};
 	struct server_config sc;
 	struct runner_config rc;
@@ -376,6 +395,7 @@ static int serve(int argc, char **argv)
 	rc.memory_total_mbytes = o.memory_total_mbytes ?
 				 (int64_t)o.memory_total_mbytes :
 				 machine_memory_mbytes();
+	rc.memory_enforcement = o.memory_enforcement;
 	sc.host = o.host;
 	sc.port = o.port;
 	sc.public_url = base_url;

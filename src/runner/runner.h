@@ -5,6 +5,7 @@
  *
  * Run states it moves (see store.h for the rest):
  *   READY -> RUNNING [start_queued, start_run] -> SUCCEEDED | FAILED [reap]
+ *   RUNNING -> FAILED [check_memory, reap: over its memory limit]
  *   READY -> FAILED [start_queued: more memory than the total]
  *   READY -> ABORTED [abort_run: taken out of the queue]
  *   RUNNING -> TIMING-OUT [check_timeouts] -> TIMED-OUT [reap]
@@ -18,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "runner/memlimit.h"
 #include "store/store.h"
 #include "util/id.h"
 
@@ -27,9 +29,14 @@ struct runner_config {
 	unsigned kill_grace_secs;	/* SIGTERM to SIGKILL, on timeout and stop */
 	unsigned max_runs;		/* runs going at once; 0: no limit */
 	int64_t memory_total_mbytes;	/* memory of all runs going; 0: none */
+	enum memlimit_request memory_enforcement;
 };
 
-/* Call with SIGCHLD blocked in every thread (main() blocks it first). */
+/*
+ * Call with SIGCHLD blocked in every thread (main() blocks it first).
+ * Returns -1 when the event loop cannot be set up, or when
+ * memory_enforcement is MEMLIMIT_CGROUP and no memory cgroup can be made.
+ */
 int runner_init(const struct runner_config *cfg);
 /* Abort every run still going, wake every waiter, and join the thread. */
 void runner_shutdown(void);
