@@ -365,7 +365,7 @@ static int serve(int argc, char **argv)
 	struct runner_config rc;
 	char base_url[256];
 	sigset_t waited;
-	int sig, count = 0;
+	int sig;
 
 	if (parse_serve_args(argc, argv, &o))
 		return 2;
@@ -376,11 +376,6 @@ static int serve(int argc, char **argv)
 	if (open_data_dir(o.data_dir) || ensure_user(store_thread(), o.data_dir))
 		return 1;
 	runner_kill_orphans(store_thread());
-	if (store_recover_runs(store_thread(), time_now_ms(), &count))
-		return 1;
-	if (count)
-		log_warn("main", "%d runs were left unfinished by a previous"
-			 " actord and are now FAILED", count);
 	if (o.public_url)
 		snprintf(base_url, sizeof(base_url), "%s", o.public_url);
 	else
@@ -405,6 +400,10 @@ static int serve(int argc, char **argv)
 	sc.limits = o.limits;
 	if (runner_init(&rc))
 		return 1;
+	if (runner_recover(store_thread())) {
+		runner_shutdown();
+		return 1;
+	}
 	if (server_start(&sc, api_routes, api_route_count)) {
 		runner_shutdown();
 		return 1;

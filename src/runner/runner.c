@@ -81,6 +81,8 @@ struct start_request {
 	char run_id[ID_SIZE];
 	int abort;			/* an abort request, not a start */
 	int graceful;			/* abort: SIGTERM first */
+	int recovered;			/* left by a previous actord: 1 if it
+					 * was RUNNING, 2 if READY */
 	struct start_request *next;
 };
 
@@ -124,13 +126,15 @@ static void poke(void)
 }
 
 /* Queue a start or an abort for the runner thread, in arrival order. */
-static void queue_request(const char *run_id, int abort, int graceful)
+static void queue_request(const char *run_id, int abort, int graceful,
+			  int recovered)
 {
 	struct start_request *s = xcalloc(1, sizeof(*s));
 
 	snprintf(s->run_id, sizeof(s->run_id), "%s", run_id);
 	s->abort = abort;
 	s->graceful = graceful;
+	s->recovered = recovered;
 	pthread_mutex_lock(&lock);
 	*start_tail = s;
 	start_tail = &s->next;
@@ -140,12 +144,12 @@ static void queue_request(const char *run_id, int abort, int graceful)
 
 void runner_start(const char *run_id)
 {
-	queue_request(run_id, 0, 0);
+	queue_request(run_id, 0, 0, 0);
 }
 
 void runner_abort(const char *run_id, int graceful)
 {
-	queue_request(run_id, 1, graceful);
+	queue_request(run_id, 1, graceful, 0);
 }
 
 void runner_wait(struct run_waiter *w, void (*suspend)(void *arg), void *arg)
@@ -907,6 +911,36 @@ static void abort_run(const char *run_id, int graceful)
 	}
 }
 
+/*
+ * Queue a run that a previous actord left READY or RUNNING and the store
+ * put back to READY (restartOnError), saying so in its log. A RUNNING one
+ * counts as a restart, so the limit of MAX_RESTARTS in RESTART_WINDOW_MS
+ * includes it.
+ */
+static void queue_recovered(const char *run_id, int was_running)
+{
+	char *log_path = runner_log_path(run_id);
+	int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		      0640);
+
+	if (was_running) {
+		log_system(fd, "actord restarted while the run was in"
+			   " progress; restarting the run (restartOnError),"
+			   " restart %d of at most %d in %d s.",
+			   take_restart(run_id, time_mono_ms()), MAX_RESTARTS,
+			   RESTART_WINDOW_MS / 1000);
+	} else {
+		log_system(fd, "actord restarted before the run started;"
+			   " queueing it again (restartOnError).");
+	}
+	if (fd >= 0)
+		close(fd);
+	log_info("runner", "run %s left %s by the previous actord: queued"
+		 " again", run_id, was_running ? "RUNNING" : "READY");
+	queue_run(run_id);
+	free(log_path);
+}
+
 static void take_start_requests(void)
 {
 	struct start_request *list, *s;
@@ -920,6 +954,8 @@ static void take_start_requests(void)
 		list = s->next;
 		if (s->abort)
 			abort_run(s->run_id, s->graceful);
+		else if (s->recovered)
+			queue_recovered(s->run_id, s->recovered == 1);
 		else
 			queue_run(s->run_id);
 		free(s);
@@ -1139,6 +1175,26 @@ static void kill_orphan(void *ctx, const char *run_id, int64_t pid)
 	}
 	if (proc)
 		closedir(proc);
+}
+
+static void restart_recovered(void *ctx, const char *run_id, int was_running)
+{
+	(void)ctx;
+	queue_request(run_id, 0, 0, was_running ? 1 : 2);
+}
+
+int runner_recover(struct store *st)
+{
+	int ended = 0;
+
+	if (!st || store_recover_runs(st, time_now_ms(), restart_recovered,
+				      NULL, &ended))
+		return -1;
+	if (ended)
+		log_warn("runner", "%d runs were left unfinished by a previous"
+			 " actord and have ended (FAILED, or ABORTED and"
+			 " TIMED-OUT when they were stopping)", ended);
+	return 0;
 }
 
 void runner_kill_orphans(struct store *st)

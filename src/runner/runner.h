@@ -11,6 +11,8 @@
  *   RUNNING -> TIMING-OUT [check_timeouts] -> TIMED-OUT [reap]
  *   RUNNING -> ABORTING [the abort route] -> ABORTED [abort_run, reap]
  *   RUNNING -> ABORTED [runner_shutdown]
+ *   READY | RUNNING -> READY, after a crash [runner_recover: restartOnError]
+ *   READY | RUNNING -> FAILED, after a crash [runner_recover]
  * Every other thread talks to it through runner_start() and runner_wait(),
  * which queue work under one mutex and wake the thread with an eventfd.
  */
@@ -93,12 +95,21 @@ void runner_wait_existing(struct run_waiter *w, void (*suspend)(void *arg),
 			  void *arg);
 
 /*
- * After a crash of actord: kill the process groups of runs still marked
- * READY or RUNNING, so they stop writing into runs about to be marked
- * FAILED. A process counts as the run's only if its environment still
+ * After a crash of actord: kill the processes of runs that have not
+ * ended, so they stop writing into runs about to be ended or restarted. A process counts as the run's only if its environment still
  * contains ACTOR_RUN_ID=<id>, because a pid may have been reused.
  */
 void runner_kill_orphans(struct store *st);
+
+/*
+ * After a crash of actord, and after runner_kill_orphans() and
+ * runner_init(): settle the runs the previous process left unfinished.
+ * Those READY or RUNNING with restartOnError start again in place, with
+ * the same id, storages and log, through the run queue, oldest first. A
+ * RUNNING one counts a restart. The others READY or RUNNING end FAILED,
+ * ABORTING ones ABORTED and TIMING-OUT ones TIMED-OUT. Returns 0 or -1.
+ */
+int runner_recover(struct store *st);
 
 /* Path of a run's log file, DATA_DIR/logs/ID.log; the caller frees it. */
 char *runner_log_path(const char *run_id);
