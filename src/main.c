@@ -66,10 +66,16 @@ static const char usage[] =
 "                           machine's memory)\n"
 "  --memory-enforcement M   how a run's memory option is enforced: auto (a\n"
 "                           memory cgroup per run where actord can create\n"
-"                           one, else rlimit), cgroup (refuse to start\n"
-"                           without one), rlimit (RLIMIT_AS of at least\n"
-"                           4096 MB plus a resident-memory watchdog) or\n"
-"                           none (default auto)\n"
+"                           one, else rlimit), cgroup (exit at start\n"
+"                           without one), rlimit (RLIMIT_AS and a\n"
+"                           resident-memory watchdog) or none\n"
+"                           (default auto)\n"
+"  --rlimit-as-headroom-mbytes N\n"
+"                           with rlimit, megabytes of address space a run\n"
+"                           may reserve beyond its memory option; 0 for\n"
+"                           no RLIMIT_AS, only the watchdog (default\n"
+"                           16384: Node.js reserves about 10 GB for each\n"
+"                           WebAssembly memory)\n"
 "  --rate-limit N           requests a second one user may make to one\n"
 "                           resource, such as a dataset; 0 for no limit\n"
 "                           (default 60)\n"
@@ -103,6 +109,7 @@ struct serve_options {
 	unsigned max_runs;
 	unsigned memory_total_mbytes;	/* 0 until set: the machine's */
 	enum memlimit_request memory_enforcement;
+	unsigned address_space_headroom_mbytes;
 };
 
 static int parse_uint(const char *opt, const char *v, unsigned min,
@@ -151,6 +158,7 @@ static int parse_serve_args(int argc, char **argv, struct serve_options *o)
 		{ "max-concurrent-runs", required_argument, NULL, 'm' },
 		{ "memory-total-mbytes", required_argument, NULL, 'M' },
 		{ "memory-enforcement", required_argument, NULL, 'e' },
+		{ "rlimit-as-headroom-mbytes", required_argument, NULL, 'H' },
 		{ "rate-limit", required_argument, NULL, 'r' },
 		{ "rate-limit-records", required_argument, NULL, 'R' },
 		{ "rate-limit-runs", required_argument, NULL, 'N' },
@@ -190,6 +198,10 @@ static int parse_serve_args(int argc, char **argv, struct serve_options *o)
 				o->memory_enforcement = (enum memlimit_request)
 					memlimit_parse_request(optarg);
 			}
+			break;
+		case 'H': rc = parse_uint("--rlimit-as-headroom-mbytes", optarg,
+					  0, 1048576,
+					  &o->address_space_headroom_mbytes);
 			break;
 		case 'r': rc = parse_uint("--rate-limit", optarg, 0, 1000000,
 					  &o->limits.standard); break;
@@ -360,6 +372,7 @@ static int serve(int argc, char **argv)
 	struct serve_options o = {
 		"127.0.0.1", 8080, "actord-data", NULL, 300, 4, 16384, 120, 10,
 		{ 60, 200, 400 }, 0, 0, MEMLIMIT_AUTO,
+		RLIMIT_AS_HEADROOM_MBYTES,
 	};
 	struct server_config sc;
 	struct runner_config rc;
@@ -391,6 +404,7 @@ static int serve(int argc, char **argv)
 				 (int64_t)o.memory_total_mbytes :
 				 machine_memory_mbytes();
 	rc.memory_enforcement = o.memory_enforcement;
+	rc.address_space_headroom_mbytes = o.address_space_headroom_mbytes;
 	sc.host = o.host;
 	sc.port = o.port;
 	sc.public_url = base_url;

@@ -28,6 +28,7 @@ static enum memlimit_mechanism mechanism;
 static struct buf base = BUF_INIT;	/* DIR/actord-PID; empty: none */
 static struct pending_removal *pending;
 static unsigned long run_seq;		/* makes each run cgroup's name new */
+static int64_t headroom;		/* RLIMIT_AS past the memory, MB */
 
 int memlimit_parse_request(const char *text)
 {
@@ -48,17 +49,23 @@ enum memlimit_mechanism memlimit_mechanism(void)
 
 static void log_rlimit(const char *why)
 {
-	log_info("runner", "memory limits: RLIMIT_AS of twice the run's"
-		 " memory, at least %d MB, plus a resident-memory watchdog"
-		 " every %d ms (%s)", RLIMIT_AS_FLOOR_MBYTES,
-		 WATCH_INTERVAL_MS, why);
+	if (headroom)
+		log_info("runner", "memory limits: RLIMIT_AS of the run's memory"
+			 " plus %lld MB, and a resident-memory watchdog every"
+			 " %d ms (%s)", (long long)headroom, WATCH_INTERVAL_MS,
+			 why);
+	else
+		log_info("runner", "memory limits: a resident-memory watchdog"
+			 " every %d ms, no RLIMIT_AS (%s)", WATCH_INTERVAL_MS,
+			 why);
 }
 
-int memlimit_init(enum memlimit_request request)
+int memlimit_init(enum memlimit_request request, int64_t headroom_mbytes)
 {
 	struct buf v2_reason = BUF_INIT, v1_reason = BUF_INIT, why = BUF_INIT;
 	int rc = 0;
 
+	headroom = headroom_mbytes;
 	if (request == MEMLIMIT_NONE) {
 		mechanism = MECH_NONE;
 		log_info("runner", "memory limits: not enforced"
@@ -115,17 +122,13 @@ int memlimit_run_prepare(struct memlimit_run *m, const char *run_id,
 			 int64_t mbytes, int *procs_fd, struct buf *err)
 {
 	char name[96];
-	int64_t as_mbytes;
 
 	*procs_fd = -1;
 	if (mechanism == MECH_NONE)
 		return 0;
 	m->limit_bytes = mbytes * MIB;
 	if (mechanism == MECH_RLIMIT) {
-		as_mbytes = 2 * mbytes;
-		if (as_mbytes < RLIMIT_AS_FLOOR_MBYTES)
-			as_mbytes = RLIMIT_AS_FLOOR_MBYTES;
-		m->address_space_bytes = as_mbytes * MIB;
+		m->address_space_bytes = headroom ? (mbytes + headroom) * MIB : 0;
 		return 0;
 	}
 	/* A restart starts a new cgroup: the old one may still be going. */

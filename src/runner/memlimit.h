@@ -4,9 +4,10 @@
  *   - a memory cgroup per run (version 2 memory.max, else version 1
  *     memory.limit_in_bytes), where actord can create one below its own
  *     cgroup: the kernel kills a process of the run that goes over;
- *   - otherwise RLIMIT_AS with a floor, since Node.js reserves far more
- *     address space than it uses, plus a watchdog that sums the resident
- *     memory of the run's process group every WATCH_INTERVAL_MS;
+ *   - otherwise RLIMIT_AS of the memory plus a headroom, since Node.js
+ *     reserves far more address space than it uses, and a watchdog that
+ *     sums the resident memory of the run's process group every
+ *     WATCH_INTERVAL_MS;
  *   - or nothing, when --memory-enforcement=none.
  * The runner thread calls the per-run functions; see runner.c.
  */
@@ -35,19 +36,24 @@ enum memlimit_mechanism {
 
 /* How often the cgroups' kill counts or the resident memory are read. */
 #define WATCH_INTERVAL_MS 250
-/* The least RLIMIT_AS a run gets, in megabytes: Node.js 20 does not start
- * under 768 MB and cannot allocate a 600 MB buffer under 1024 MB. */
-#define RLIMIT_AS_FLOOR_MBYTES 4096
+/*
+ * The default address space a run may reserve beyond its memory option,
+ * in megabytes. Measured with Node.js 20: it does not start under 768 MB
+ * of RLIMIT_AS, and V8 reserves about 10 GB for each WebAssembly memory,
+ * so fetch(), which runs llhttp as WebAssembly, fails under 11 GB.
+ */
+#define RLIMIT_AS_HEADROOM_MBYTES 16384
 
 /* Parse "auto", "cgroup", "rlimit" or "none"; -1 for anything else. */
 int memlimit_parse_request(const char *text);
 
 /*
  * Pick the mechanism for request, remove the cgroups of actord instances
- * that are gone, and log the choice. Returns -1 only when request is
- * MEMLIMIT_CGROUP and no memory cgroup can be made.
+ * that are gone, and log the choice. With the watchdog, a run's RLIMIT_AS
+ * is its memory plus headroom_mbytes, or none when that is 0. Returns -1
+ * only when request is MEMLIMIT_CGROUP and no memory cgroup can be made.
  */
-int memlimit_init(enum memlimit_request request);
+int memlimit_init(enum memlimit_request request, int64_t headroom_mbytes);
 /* Remove actord's cgroup directory; call after every run has ended. */
 void memlimit_shutdown(void);
 enum memlimit_mechanism memlimit_mechanism(void);

@@ -1046,7 +1046,8 @@ int runner_init(const struct runner_config *cfg)
 	config = *cfg;
 	config.data_dir = xstrdup(cfg->data_dir);
 	config.api_base_url = xstrdup(cfg->api_base_url);
-	if (memlimit_init(cfg->memory_enforcement))
+	if (memlimit_init(cfg->memory_enforcement,
+			  cfg->address_space_headroom_mbytes))
 		return -1;
 	dirs[0] = data_path("logs", "", "");
 	dirs[1] = data_path("builds", "", "");

@@ -32,6 +32,7 @@ struct runner_config {
 	unsigned max_runs;		/* runs going at once; 0: no limit */
 	int64_t memory_total_mbytes;	/* memory of all runs going; 0: none */
 	enum memlimit_request memory_enforcement;
+	int64_t address_space_headroom_mbytes;	/* RLIMIT_AS past memory */
 };
 
 /*

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 
-import { ActordServer, expectError, runActordCli, sleep, useServer } from './lib/harness.mjs';
+import { ActordServer, expectError, runActordCli, sleep, textSourceFiles, useServer } from './lib/harness.mjs';
 
 const MEMORY_MESSAGE = 'The run exceeded its memory limit of 128 MB and was killed.';
 const OVER = { allocMbytes: 400, holdSecs: 20 };
@@ -72,7 +72,7 @@ for (const [mode, server] of [['cgroup', cgroupServer], ['rlimit', rlimitServer]
   describe(`memory limit, ${mode}`, () => {
     test('start log names the mechanism', (t) => {
       if (mode === 'rlimit') {
-        assert.match(server.output, /memory limits: RLIMIT_AS of twice the run's memory, at least 4096 MB, plus a resident-memory watchdog every 250 ms \(--memory-enforcement=rlimit\)/);
+        assert.match(server.output, /memory limits: RLIMIT_AS of the run's memory plus 16384 MB, and a resident-memory watchdog every 250 ms \(--memory-enforcement=rlimit\)/);
       } else if (cgroupBase(server)) {
         assert.match(server.output, /memory limits: cgroup v[12] memory\.(max|limit_in_bytes), one cgroup per run below \S+\/actord-\d+/);
       } else {
@@ -88,9 +88,10 @@ for (const [mode, server] of [['cgroup', cgroupServer], ['rlimit', rlimitServer]
     });
 
     test('run under its limit succeeds', async () => {
+      // Address space that is not resident does not count.
       const items = await server.runSyncItems(tasks.get(server), {
         query: { memory: '128' },
-        body: { allocMbytes: 32, holdSecs: 0 },
+        body: { allocMbytes: 32, holdSecs: 0, reserveMbytes: 1024 },
       });
       assert.deepEqual(items, [{ allocatedMbytes: 32 }]);
     });
@@ -101,6 +102,29 @@ for (const [mode, server] of [['cgroup', cgroupServer], ['rlimit', rlimitServer]
     });
   });
 }
+
+describe('memory limit, rlimit only', () => {
+  test('Node.js fetch works under RLIMIT_AS', async () => {
+    // Node.js reserves address space far beyond its use, about 10 GB for
+    // the WebAssembly memory of fetch(): the headroom must cover it.
+    const script = [
+      "const buffer = Buffer.alloc(48 * 1024 * 1024, 1);",
+      "const url = `${process.env.APIFY_API_BASE_URL}/v2/datasets/${process.env.ACTOR_DEFAULT_DATASET_ID}/items`;",
+      "const headers = { authorization: `Bearer ${process.env.APIFY_TOKEN}`, 'content-type': 'application/json' };",
+      "const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ node: process.version, mbytes: buffer.length >> 20 }) });",
+      "if (!res.ok) process.exit(1);",
+    ].join('\n');
+    const files = textSourceFiles({ Dockerfile: 'FROM node:20\nCMD ["node", "main.mjs"]\n', 'main.mjs': script });
+    const actor = await rlimitServer.createActor('node-under-rlimit', files);
+    const build = await rlimitServer.buildActor(actor.id);
+    assert.equal(build.status, 'SUCCEEDED');
+    const task = await rlimitServer.createTask(actor.id);
+    const items = await rlimitServer.runSyncItems(task.id, { query: { memory: '128' } });
+    assert.equal(items.length, 1);
+    assert.equal(items[0].mbytes, 48);
+    assert.match(items[0].node, /^v\d+/);
+  });
+});
 
 describe('memory limit, cgroup only', () => {
   test('process outside the group is caught', async (t) => {
@@ -169,6 +193,45 @@ describe('memory enforcement option', () => {
     const result = await runActordCli(['serve', '--memory-enforcement', 'cgroups']);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /--memory-enforcement must be auto, cgroup, rlimit or none, got 'cgroups'/);
+  });
+
+  test('headroom sets RLIMIT_AS', async () => {
+    const server = new ActordServer({ args: ['--memory-enforcement', 'rlimit', '--rlimit-as-headroom-mbytes', '256'] });
+    try {
+      await server.start();
+      assert.match(server.output, /memory limits: RLIMIT_AS of the run's memory plus 256 MB/);
+      const { task } = await server.deployTask('memory-hog');
+      // 1024 MB cannot be mapped under 128 + 256 MB, so mmap fails with
+      // ENOMEM, though none of it would be resident.
+      const res = await server.runSync(task.id, {
+        query: { memory: '128' },
+        body: { allocMbytes: 0, holdSecs: 0, reserveMbytes: 1024 },
+      });
+      expectError(res, 400, 'run-failed');
+      const run = await server.lastRun(task.id);
+      assert.equal(run.status, 'FAILED');
+      assert.notEqual(run.statusMessage, MEMORY_MESSAGE);
+      const log = await server.api('GET', `/v2/actor-runs/${run.id}/log`);
+      assert.match(log.text, /OSError: \[Errno 12\] Cannot allocate memory/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('zero headroom sets no RLIMIT_AS', async () => {
+    const result = await runActordCli(['serve', '--rlimit-as-headroom-mbytes', '-1']);
+    assert.equal(result.code, 2, result.stderr);
+    const server = new ActordServer({ args: ['--memory-enforcement', 'rlimit', '--rlimit-as-headroom-mbytes', '0'] });
+    try {
+      await server.start();
+      assert.match(server.output, /memory limits: a resident-memory watchdog every 250 ms, no RLIMIT_AS \(--memory-enforcement=rlimit\)/);
+      const { task } = await server.deployTask('memory-hog');
+      const res = await server.runSync(task.id, { query: { memory: '128' }, body: OVER });
+      expectError(res, 400, 'run-failed');
+      assert.equal((await server.lastRun(task.id)).statusMessage, MEMORY_MESSAGE);
+    } finally {
+      await server.stop();
+    }
   });
 
   test('none leaves the process alone', async () => {
