@@ -64,6 +64,18 @@ static const char usage[] =
 "                           together, by their memory option; a run that\n"
 "                           would pass it waits as READY (default: the\n"
 "                           machine's memory)\n"
+"  --memory-enforcement M   how a run's memory option is enforced: auto (a\n"
+"                           memory cgroup per run where actord can create\n"
+"                           one, else rlimit), cgroup (exit at start\n"
+"                           without one), rlimit (RLIMIT_AS and a\n"
+"                           resident-memory watchdog) or none\n"
+"                           (default auto)\n"
+"  --rlimit-as-headroom-mbytes N\n"
+"                           with rlimit, megabytes of address space a run\n"
+"                           may reserve beyond its memory option; 0 for\n"
+"                           no RLIMIT_AS, only the watchdog (default\n"
+"                           16384: Node.js reserves about 10 GB for each\n"
+"                           WebAssembly memory)\n"
 "  --rate-limit N           requests a second one user may make to one\n"
 "                           resource, such as a dataset; 0 for no limit\n"
 "                           (default 60)\n"
@@ -96,6 +108,8 @@ struct serve_options {
 	struct rate_limits limits;
 	unsigned max_runs;
 	unsigned memory_total_mbytes;	/* 0 until set: the machine's */
+	enum memlimit_request memory_enforcement;
+	unsigned address_space_headroom_mbytes;
 };
 
 static int parse_uint(const char *opt, const char *v, unsigned min,
@@ -143,6 +157,8 @@ static int parse_serve_args(int argc, char **argv, struct serve_options *o)
 		{ "kill-grace-secs", required_argument, NULL, 'k' },
 		{ "max-concurrent-runs", required_argument, NULL, 'm' },
 		{ "memory-total-mbytes", required_argument, NULL, 'M' },
+		{ "memory-enforcement", required_argument, NULL, 'e' },
+		{ "rlimit-as-headroom-mbytes", required_argument, NULL, 'H' },
 		{ "rate-limit", required_argument, NULL, 'r' },
 		{ "rate-limit-records", required_argument, NULL, 'R' },
 		{ "rate-limit-runs", required_argument, NULL, 'N' },
@@ -171,6 +187,21 @@ static int parse_serve_args(int argc, char **argv, struct serve_options *o)
 					  100000, &o->max_runs); break;
 		case 'M': rc = parse_uint("--memory-total-mbytes", optarg, 128,
 					  UINT_MAX, &o->memory_total_mbytes);
+			break;
+		case 'e':
+			if (memlimit_parse_request(optarg) < 0) {
+				fprintf(stderr, "actord: --memory-enforcement must"
+					" be auto, cgroup, rlimit or none, got"
+					" '%s'\n", optarg);
+				rc = -1;
+			} else {
+				o->memory_enforcement = (enum memlimit_request)
+					memlimit_parse_request(optarg);
+			}
+			break;
+		case 'H': rc = parse_uint("--rlimit-as-headroom-mbytes", optarg,
+					  0, 1048576,
+					  &o->address_space_headroom_mbytes);
 			break;
 		case 'r': rc = parse_uint("--rate-limit", optarg, 0, 1000000,
 					  &o->limits.standard); break;
@@ -340,13 +371,14 @@ static int serve(int argc, char **argv)
 {
 	struct serve_options o = {
 		"127.0.0.1", 8080, "actord-data", NULL, 300, 4, 16384, 120, 10,
-		{ 60, 200, 400 }, 0, 0,
+		{ 60, 200, 400 }, 0, 0, MEMLIMIT_AUTO,
+		RLIMIT_AS_HEADROOM_MBYTES,
 	};
 	struct server_config sc;
 	struct runner_config rc;
 	char base_url[256];
 	sigset_t waited;
-	int sig, count = 0;
+	int sig;
 
 	if (parse_serve_args(argc, argv, &o))
 		return 2;
@@ -357,11 +389,6 @@ static int serve(int argc, char **argv)
 	if (open_data_dir(o.data_dir) || ensure_user(store_thread(), o.data_dir))
 		return 1;
 	runner_kill_orphans(store_thread());
-	if (store_recover_runs(store_thread(), time_now_ms(), &count))
-		return 1;
-	if (count)
-		log_warn("main", "%d runs were left unfinished by a previous"
-			 " actord and are now FAILED", count);
 	if (o.public_url)
 		snprintf(base_url, sizeof(base_url), "%s", o.public_url);
 	else
@@ -376,6 +403,8 @@ static int serve(int argc, char **argv)
 	rc.memory_total_mbytes = o.memory_total_mbytes ?
 				 (int64_t)o.memory_total_mbytes :
 				 machine_memory_mbytes();
+	rc.memory_enforcement = o.memory_enforcement;
+	rc.address_space_headroom_mbytes = o.address_space_headroom_mbytes;
 	sc.host = o.host;
 	sc.port = o.port;
 	sc.public_url = base_url;
@@ -385,6 +414,10 @@ static int serve(int argc, char **argv)
 	sc.limits = o.limits;
 	if (runner_init(&rc))
 		return 1;
+	if (runner_recover(store_thread())) {
+		runner_shutdown();
+		return 1;
+	}
 	if (server_start(&sc, api_routes, api_route_count)) {
 		runner_shutdown();
 		return 1;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "runner/dockerfile.h"
+#include "runner/memlimit.h"
 #include "runner/spawn.h"
 #include "store/store.h"
 #include "util/fs.h"
@@ -44,6 +45,8 @@ struct active_run {
 	int user_aborted;		/* ... through the abort route */
 	int64_t memory_mbytes;		/* the run's memory option */
 	int restart_on_error;		/* the run's restartOnError option */
+	struct memlimit_run mem;	/* how memory_mbytes is enforced */
+	int memory_exceeded;		/* killed for going over it: FAILED */
 	struct active_run *next;
 };
 
@@ -71,11 +74,15 @@ struct queued_run {
 
 #define ABORT_MESSAGE "The run was aborted because actord stopped."
 #define USER_ABORT_MESSAGE "The run was aborted."
+#define MEMORY_MESSAGE "The run exceeded its memory limit of %lld MB" \
+	" and was killed."
 
 struct start_request {
 	char run_id[ID_SIZE];
 	int abort;			/* an abort request, not a start */
 	int graceful;			/* abort: SIGTERM first */
+	int recovered;			/* left by a previous actord: 1 if it
+					 * was RUNNING, 2 if READY */
 	struct start_request *next;
 };
 
@@ -89,6 +96,7 @@ static int wake_fd = -1, signal_fd = -1, epoll_fd = -1;
 static struct active_run *active;
 static struct queued_run *queued, **queued_tail = &queued;
 static struct restart_history *restarts;
+static int64_t next_memory_check;	/* time_mono_ms() */
 
 static char *data_path(const char *sub, const char *id, const char *suffix)
 {
@@ -118,13 +126,15 @@ static void poke(void)
 }
 
 /* Queue a start or an abort for the runner thread, in arrival order. */
-static void queue_request(const char *run_id, int abort, int graceful)
+static void queue_request(const char *run_id, int abort, int graceful,
+			  int recovered)
 {
 	struct start_request *s = xcalloc(1, sizeof(*s));
 
 	snprintf(s->run_id, sizeof(s->run_id), "%s", run_id);
 	s->abort = abort;
 	s->graceful = graceful;
+	s->recovered = recovered;
 	pthread_mutex_lock(&lock);
 	*start_tail = s;
 	start_tail = &s->next;
@@ -134,12 +144,12 @@ static void queue_request(const char *run_id, int abort, int graceful)
 
 void runner_start(const char *run_id)
 {
-	queue_request(run_id, 0, 0);
+	queue_request(run_id, 0, 0, 0);
 }
 
 void runner_abort(const char *run_id, int graceful)
 {
-	queue_request(run_id, 1, graceful);
+	queue_request(run_id, 1, graceful, 0);
 }
 
 void runner_wait(struct run_waiter *w, void (*suspend)(void *arg), void *arg)
@@ -316,10 +326,11 @@ static char **command_argv(const char *command)
 	return argv;
 }
 
-/* Record the end of a run and wake its waiters. Frees a. */
-/* Close a's output pipe and log, and drop its unfinished line. */
+/* Close a's output pipe and log, drop its unfinished line, and kill
+ * what is left in its cgroup and remove it. */
 static void release_run_files(struct active_run *a)
 {
+	memlimit_run_release(&a->mem);
 	if (a->out_fd >= 0) {
 		epoll_ctl(epoll_fd, EPOLL_CTL_DEL, a->out_fd, NULL);
 		close(a->out_fd);
@@ -391,6 +402,20 @@ static void finish_run(struct active_run *a, const char *status,
 	free(a);
 }
 
+/* Write what the run's memory limit is and how it is enforced. */
+static void log_memory_limit(struct active_run *a)
+{
+	static const char *const names[] = {
+		[MECH_NONE] = "not enforced",
+		[MECH_CGROUP_V2] = "cgroup v2",
+		[MECH_CGROUP_V1] = "cgroup v1",
+		[MECH_RLIMIT] = "resident-memory watchdog",
+	};
+
+	log_system(a->log_fd, "The run's memory limit is %lld MB (%s).",
+		   (long long)a->memory_mbytes, names[memlimit_mechanism()]);
+}
+
 /* Everything spawn_actor needs, read from the store. */
 struct start_context {
 	struct run run;
@@ -452,6 +477,7 @@ static void start_run(const char *run_id)
 	char *log_path = runner_log_path(run_id);
 	char *build_dir = NULL;
 	struct epoll_event ev;
+	int procs_fd = -1;
 
 	memset(&c, 0, sizeof(c));
 	snprintf(a->id, sizeof(a->id), "%s", run_id);
@@ -464,6 +490,11 @@ static void start_run(const char *run_id)
 	if (!st || load_start_context(st, run_id, &c, &err))
 		goto fail;
 
+	a->memory_mbytes = c.run.memory_mbytes;
+	if (memlimit_run_prepare(&a->mem, run_id, c.run.memory_mbytes,
+				 &procs_fd, &err))
+		goto fail;
+
 	build_dir = runner_build_dir(c.build.id);
 	info.run = &c.run;
 	info.token = c.token;
@@ -471,12 +502,14 @@ static void start_run(const char *run_id)
 	info.actor_full_name = c.full_name;
 	info.build_dir = build_dir;
 	info.argv = c.argv;
+	info.cgroup_procs_fd = procs_fd;
+	info.address_space_bytes = a->mem.address_space_bytes;
 	log_system(a->log_fd, "Starting the run %s of %s, build %s.", run_id,
 		   c.full_name, c.build.number);
+	log_memory_limit(a);
 	if (spawn_actor(&info, &a->pid, &a->out_fd, &err))
 		goto fail;
 
-	a->memory_mbytes = c.run.memory_mbytes;
 	a->restart_on_error = c.run.restart_on_error;
 	if (c.run.timeout_secs > 0)
 		a->timeout_at = time_mono_ms() +
@@ -505,6 +538,8 @@ fail:
 	a->pid = 0;
 	finish_run(a, "FAILED", -1, message.data);
 out:
+	if (procs_fd >= 0)
+		close(procs_fd);
 	release_start_context(&c);
 	buf_release(&message);
 	buf_release(&err);
@@ -541,6 +576,38 @@ static int restart_run(struct active_run *a, int code)
 	return 1;
 }
 
+/*
+ * After the run's first process ended: 1 if the run went over its memory
+ * limit, so the kernel killed one of its processes (which may have made
+ * the first one fail), or the watchdog did.
+ */
+static int went_over_memory(struct active_run *a, int wstatus)
+{
+	int killed = WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL;
+
+	if (a->memory_exceeded)
+		return 1;
+	if (a->aborted || a->timed_out ||
+	    !memlimit_run_exceeded(&a->mem, killed))
+		return 0;
+	log_system(a->log_fd, "The run went over its memory limit of %lld MB;"
+		   " the kernel killed a process of it.",
+		   (long long)a->memory_mbytes);
+	log_warn("runner", "run %s exceeded its memory limit of %lld MB",
+		 a->id, (long long)a->memory_mbytes);
+	return 1;
+}
+
+/* The final status of a run whose first process has ended. */
+static const char *final_status(const struct active_run *a, int code)
+{
+	if (a->aborted)
+		return "ABORTED";
+	if (a->timed_out)
+		return "TIMED-OUT";
+	return code == 0 && !a->memory_exceeded ? "SUCCEEDED" : "FAILED";
+}
+
 /* Reap every run whose process has exited. */
 static void reap(void)
 {
@@ -549,6 +616,7 @@ static void reap(void)
 	while (*p) {
 		struct active_run *a = *p;
 		const char *status;
+		char memory_message[128];
 		int wstatus, code;
 
 		if (waitpid(a->pid, &wstatus, WNOHANG) != a->pid) {
@@ -559,6 +627,8 @@ static void reap(void)
 		/* Descendants that outlive the main process would keep the
 		 * pipe open and run on unseen: end the whole group. */
 		kill(-a->pid, SIGKILL);
+		a->memory_exceeded = went_over_memory(a, wstatus);
+		memlimit_run_kill(&a->mem);
 		drain(a);
 		if (a->partial.len) {
 			buf_putc(&a->partial, '\n');
@@ -569,16 +639,17 @@ static void reap(void)
 		}
 		code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
 		       128 + WTERMSIG(wstatus);
-		status = a->aborted ? "ABORTED" : a->timed_out ? "TIMED-OUT" :
-			 code == 0 ? "SUCCEEDED" : "FAILED";
+		status = final_status(a, code);
 		if (!strcmp(status, "FAILED") && a->restart_on_error &&
 		    restart_run(a, code))
 			continue;
+		snprintf(memory_message, sizeof(memory_message), MEMORY_MESSAGE,
+			 (long long)a->memory_mbytes);
 		finish_run(a, status, code,
 			   a->user_aborted ? USER_ABORT_MESSAGE :
 			   a->aborted ? ABORT_MESSAGE :
 			   a->timed_out ? "The run timed out and was stopped." :
-			   NULL);
+			   a->memory_exceeded ? memory_message : NULL);
 	}
 }
 
@@ -620,6 +691,74 @@ static int64_t check_timeouts(int64_t now)
 			next = a->kill_at - now;
 	}
 	return next;
+}
+
+/* The active run whose first process is pgid, for the watchdog. */
+static struct memlimit_run *find_group(void *ctx, pid_t pgid)
+{
+	struct active_run *a;
+
+	(void)ctx;
+	for (a = active; a; a = a->next)
+		if (a->pid == pgid)
+			return &a->mem;
+	return NULL;
+}
+
+/* Kill a run that went over its memory limit; reap() records it FAILED. */
+static void kill_for_memory(struct active_run *a)
+{
+	a->memory_exceeded = 1;
+	if (a->mem.resident_bytes)
+		log_system(a->log_fd, "The run uses %lld MB of resident memory,"
+			   " over its limit of %lld MB; killing it.",
+			   (long long)(a->mem.resident_bytes / (1024 * 1024)),
+			   (long long)a->memory_mbytes);
+	else
+		log_system(a->log_fd, "The run went over its memory limit of"
+			   " %lld MB and the kernel killed a process of it;"
+			   " killing the rest.", (long long)a->memory_mbytes);
+	log_warn("runner", "run %s exceeded its memory limit of %lld MB;"
+		 " killing it", a->id, (long long)a->memory_mbytes);
+	kill(-a->pid, SIGKILL);
+	memlimit_run_kill(&a->mem);
+}
+
+/*
+ * Every WATCH_INTERVAL_MS while a run has a memory limit: kill the runs
+ * over it (the watchdog's sum, or a kill by the kernel in the run's
+ * cgroup), and retry the removal of cgroups still emptying. Returns the
+ * milliseconds until the next check, or -1 when there is nothing to do.
+ */
+static int64_t check_memory(int64_t now)
+{
+	struct active_run *a;
+	int watched = 0;
+
+	for (a = active; a; a = a->next)
+		watched |= a->mem.limit_bytes > 0;
+	if (!watched && !memlimit_removals_pending())
+		return -1;
+	if (now < next_memory_check)
+		return next_memory_check - now;
+	next_memory_check = now + WATCH_INTERVAL_MS;
+	memlimit_retry_removals();
+	if (memlimit_mechanism() == MECH_RLIMIT) {
+		for (a = active; a; a = a->next)
+			a->mem.resident_bytes = 0;
+		memlimit_sum_resident(find_group, NULL);
+	}
+	for (a = active; a; a = a->next)
+		if (a->mem.limit_bytes && !a->memory_exceeded && !a->aborted &&
+		    !a->timed_out && memlimit_run_exceeded(&a->mem, 0))
+			kill_for_memory(a);
+	return WATCH_INTERVAL_MS;
+}
+
+/* Return the sooner of two waits in milliseconds; -1 means no wait. */
+static int64_t sooner(int64_t t1, int64_t t2)
+{
+	return t1 < 0 ? t2 : (t2 < 0 || t1 < t2) ? t1 : t2;
 }
 
 /* Milliseconds until the nearest waiter deadline, or -1. Takes lock. */
@@ -772,6 +911,36 @@ static void abort_run(const char *run_id, int graceful)
 	}
 }
 
+/*
+ * Queue a run that a previous actord left READY or RUNNING and the store
+ * put back to READY (restartOnError), saying so in its log. A RUNNING one
+ * counts as a restart, so the limit of MAX_RESTARTS in RESTART_WINDOW_MS
+ * includes it.
+ */
+static void queue_recovered(const char *run_id, int was_running)
+{
+	char *log_path = runner_log_path(run_id);
+	int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		      0640);
+
+	if (was_running) {
+		log_system(fd, "actord restarted while the run was in"
+			   " progress; restarting the run (restartOnError),"
+			   " restart %d of at most %d in %d s.",
+			   take_restart(run_id, time_mono_ms()), MAX_RESTARTS,
+			   RESTART_WINDOW_MS / 1000);
+	} else {
+		log_system(fd, "actord restarted before the run started;"
+			   " queueing it again (restartOnError).");
+	}
+	if (fd >= 0)
+		close(fd);
+	log_info("runner", "run %s left %s by the previous actord: queued"
+		 " again", run_id, was_running ? "RUNNING" : "READY");
+	queue_run(run_id);
+	free(log_path);
+}
+
 static void take_start_requests(void)
 {
 	struct start_request *list, *s;
@@ -785,6 +954,8 @@ static void take_start_requests(void)
 		list = s->next;
 		if (s->abort)
 			abort_run(s->run_id, s->graceful);
+		else if (s->recovered)
+			queue_recovered(s->run_id, s->recovered == 1);
 		else
 			queue_run(s->run_id);
 		free(s);
@@ -829,9 +1000,9 @@ static void *runner_main(void *arg)
 	(void)arg;
 	for (;;) {
 		int64_t now = time_mono_ms();
-		int64_t t1 = check_timeouts(now);
-		int64_t t2 = next_wait_deadline(now);
-		int64_t timeout = t1 < 0 ? t2 : (t2 < 0 || t1 < t2) ? t1 : t2;
+		int64_t timeout = sooner(sooner(check_timeouts(now),
+						next_wait_deadline(now)),
+					 check_memory(now));
 		int i, n, stop;
 
 		pthread_mutex_lock(&lock);
@@ -875,6 +1046,9 @@ int runner_init(const struct runner_config *cfg)
 	config = *cfg;
 	config.data_dir = xstrdup(cfg->data_dir);
 	config.api_base_url = xstrdup(cfg->api_base_url);
+	if (memlimit_init(cfg->memory_enforcement,
+			  cfg->address_space_headroom_mbytes))
+		return -1;
 	dirs[0] = data_path("logs", "", "");
 	dirs[1] = data_path("builds", "", "");
 	for (i = 0; i < 2; i++) {
@@ -949,6 +1123,7 @@ void runner_shutdown(void)
 	pthread_mutex_lock(&lock);
 	wake_waiters(NULL, WAIT_SHUTDOWN, 0);
 	pthread_mutex_unlock(&lock);
+	memlimit_shutdown();
 	close(epoll_fd);
 	close(signal_fd);
 	close(wake_fd);
@@ -1001,6 +1176,26 @@ static void kill_orphan(void *ctx, const char *run_id, int64_t pid)
 	}
 	if (proc)
 		closedir(proc);
+}
+
+static void restart_recovered(void *ctx, const char *run_id, int was_running)
+{
+	(void)ctx;
+	queue_request(run_id, 0, 0, was_running ? 1 : 2);
+}
+
+int runner_recover(struct store *st)
+{
+	int ended = 0;
+
+	if (!st || store_recover_runs(st, time_now_ms(), restart_recovered,
+				      NULL, &ended))
+		return -1;
+	if (ended)
+		log_warn("runner", "%d runs were left unfinished by a previous"
+			 " actord and have ended (FAILED, or ABORTED and"
+			 " TIMED-OUT when they were stopping)", ended);
+	return 0;
 }
 
 void runner_kill_orphans(struct store *st)

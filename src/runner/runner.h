@@ -5,11 +5,14 @@
  *
  * Run states it moves (see store.h for the rest):
  *   READY -> RUNNING [start_queued, start_run] -> SUCCEEDED | FAILED [reap]
+ *   RUNNING -> FAILED [check_memory, reap: over its memory limit]
  *   READY -> FAILED [start_queued: more memory than the total]
  *   READY -> ABORTED [abort_run: taken out of the queue]
  *   RUNNING -> TIMING-OUT [check_timeouts] -> TIMED-OUT [reap]
  *   RUNNING -> ABORTING [the abort route] -> ABORTED [abort_run, reap]
  *   RUNNING -> ABORTED [runner_shutdown]
+ *   READY | RUNNING -> READY, after a crash [runner_recover: restartOnError]
+ *   READY | RUNNING -> FAILED, after a crash [runner_recover]
  * Every other thread talks to it through runner_start() and runner_wait(),
  * which queue work under one mutex and wake the thread with an eventfd.
  */
@@ -18,6 +21,7 @@
 
 #include <stdint.h>
 
+#include "runner/memlimit.h"
 #include "store/store.h"
 #include "util/id.h"
 
@@ -27,9 +31,15 @@ struct runner_config {
 	unsigned kill_grace_secs;	/* SIGTERM to SIGKILL, on timeout and stop */
 	unsigned max_runs;		/* runs going at once; 0: no limit */
 	int64_t memory_total_mbytes;	/* memory of all runs going; 0: none */
+	enum memlimit_request memory_enforcement;
+	int64_t address_space_headroom_mbytes;	/* RLIMIT_AS past memory */
 };
 
-/* Call with SIGCHLD blocked in every thread (main() blocks it first). */
+/*
+ * Call with SIGCHLD blocked in every thread (main() blocks it first).
+ * Returns -1 when the event loop cannot be set up, or when
+ * memory_enforcement is MEMLIMIT_CGROUP and no memory cgroup can be made.
+ */
 int runner_init(const struct runner_config *cfg);
 /* Abort every run still going, wake every waiter, and join the thread. */
 void runner_shutdown(void);
@@ -86,12 +96,21 @@ void runner_wait_existing(struct run_waiter *w, void (*suspend)(void *arg),
 			  void *arg);
 
 /*
- * After a crash of actord: kill the process groups of runs still marked
- * READY or RUNNING, so they stop writing into runs about to be marked
- * FAILED. A process counts as the run's only if its environment still
+ * After a crash of actord: kill the processes of runs that have not
+ * ended, so they stop writing into runs about to be ended or restarted. A process counts as the run's only if its environment still
  * contains ACTOR_RUN_ID=<id>, because a pid may have been reused.
  */
 void runner_kill_orphans(struct store *st);
+
+/*
+ * After a crash of actord, and after runner_kill_orphans() and
+ * runner_init(): settle the runs the previous process left unfinished.
+ * Those READY or RUNNING with restartOnError start again in place, with
+ * the same id, storages and log, through the run queue, oldest first. A
+ * RUNNING one counts a restart. The others READY or RUNNING end FAILED,
+ * ABORTING ones ABORTED and TIMING-OUT ones TIMED-OUT. Returns 0 or -1.
+ */
+int runner_recover(struct store *st);
 
 /* Path of a run's log file, DATA_DIR/logs/ID.log; the caller frees it. */
 char *runner_log_path(const char *run_id);

@@ -1,17 +1,20 @@
 /*
- * Actor process start; see spawn.h. posix_spawn rather than fork: a fork
- * of a server with a large heap copies its page tables, tens of
- * milliseconds, while posix_spawn uses vfork-like semantics.
+ * Actor process start; see spawn.h. vfork rather than posix_spawn,
+ * because the process must join its memory cgroup and take its
+ * address-space limit before exec, and posix_spawn has no step for that.
+ * vfork rather than fork, because fork copies the page tables of a
+ * server with a large heap (tens of milliseconds).
  */
 #include "runner/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runner/dockerfile.h"
@@ -108,8 +111,6 @@ char **spawn_environment(const struct spawn_info *info)
 	env_add(&e, "ACTOR_STORAGES_JSON", storages.data);
 	env_add_both(&e, "ACTOR_INPUT_KEY", "APIFY_INPUT_KEY", "INPUT");
 	snprintf(num, sizeof(num), "%lld", (long long)run->memory_mbytes);
-	/* TODO: enforce the memory option with a cgroup or RLIMIT_AS and a
-	 * resident-memory watchdog; today only the run queue counts it. */
 	env_add_both(&e, "ACTOR_MEMORY_MBYTES", "APIFY_MEMORY_MBYTES", num);
 	if (run->restart_on_error)
 		env_add(&e, "ACTOR_RESTART_ON_ERROR", "1");
@@ -128,55 +129,240 @@ char **spawn_environment(const struct spawn_info *info)
 	return e.vars;
 }
 
+/* A step of the child that failed, sent to the parent on the error pipe. */
+struct child_error {
+	int step;
+	int err;			/* errno */
+};
+
+enum child_step {
+	STEP_GROUP, STEP_CGROUP, STEP_RLIMIT, STEP_FILES, STEP_DIR, STEP_EXEC,
+};
+
+/* Everything the child needs between vfork and exec, prepared by the
+ * parent so that the child allocates nothing. */
+struct child_setup {
+	int out_fd;			/* write end of the output pipe */
+	int error_fd;			/* write end of the error pipe */
+	int cgroup_procs_fd;		/* -1 for none */
+	struct rlimit address_space;	/* rlim_max 0 for none */
+	struct sigaction defaults;	/* SIG_DFL */
+	sigset_t no_signals;
+	const char *dir;
+	char **paths;			/* where to look for argv[0], in order */
+	char *const *argv;
+	char **envp;
+};
+
+static const int reset_signals[] = { SIGPIPE, SIGCHLD, SIGTERM, SIGINT };
+
+/* Report a failed step to the parent and end the child. */
+static void __attribute__((noreturn)) child_fail(const struct child_setup *cs,
+						 int step, int err)
+{
+	struct child_error e = { step, err };
+
+	if (write(cs->error_fd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* Write the child's own pid to its cgroup's cgroup.procs, so that the
+ * limit applies from the first instruction of the actor and every
+ * descendant inherits it. */
+static int join_cgroup(int procs_fd)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+	long pid = (long)getpid();
+
+	do {
+		digits[--n] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid);
+	return write(procs_fd, digits + n, sizeof(digits) - n) ==
+	       (ssize_t)(sizeof(digits) - n) ? 0 : -1;
+}
+
+/*
+ * The child after vfork: it shares actord's memory and runs on the
+ * runner thread's stack until execve, so it makes only async-signal-safe
+ * system calls, writes no memory the parent reads, and never returns.
+ */
+static void __attribute__((noreturn)) exec_child(const struct child_setup *cs)
+{
+	int saved = ENOENT, fd;
+	size_t i;
+
+	/* Own process group, so a timeout or stop reaches every descendant. */
+	if (setpgid(0, 0))
+		child_fail(cs, STEP_GROUP, errno);
+	if (cs->cgroup_procs_fd >= 0 && join_cgroup(cs->cgroup_procs_fd))
+		child_fail(cs, STEP_CGROUP, errno);
+	if (cs->address_space.rlim_max &&
+	    setrlimit(RLIMIT_AS, &cs->address_space))
+		child_fail(cs, STEP_RLIMIT, errno);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || dup2(fd, 0) < 0 || dup2(cs->out_fd, 1) < 0 ||
+	    dup2(cs->out_fd, 2) < 0)
+		child_fail(cs, STEP_FILES, errno);
+	if (fd > 2)
+		close(fd);
+	if (chdir(cs->dir))
+		child_fail(cs, STEP_DIR, errno);
+	/* Default handlers and an empty mask: actord blocks and ignores
+	 * signals the actor must not inherit. */
+	for (i = 0; i < sizeof(reset_signals) / sizeof(*reset_signals); i++)
+		sigaction(reset_signals[i], &cs->defaults, NULL);
+	sigprocmask(SIG_SETMASK, &cs->no_signals, NULL);
+	/* As execvp does: go on past a path that is missing or not a
+	 * directory, and report EACCES if a candidate had it. */
+	for (i = 0; cs->paths[i]; i++) {
+		execve(cs->paths[i], cs->argv, cs->envp);
+		if (errno == EACCES)
+			saved = EACCES;
+		else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE)
+			child_fail(cs, STEP_EXEC, errno);
+	}
+	child_fail(cs, STEP_EXEC, saved);
+}
+
+/*
+ * The paths to try for command, as posix_spawnp finds them: command
+ * itself when it contains a slash, else each directory of actord's PATH
+ * (relative ones from the build directory, since the child is there).
+ * Returns a NULL-terminated array the caller frees with argv_free().
+ */
+static char **command_paths(const char *command)
+{
+	const char *path = getenv("PATH");
+	struct env list = { NULL, 0, 0 };
+	struct buf one = BUF_INIT;
+	const char *p;
+
+	if (strchr(command, '/')) {
+		env_push(&list, xstrdup(command));
+		return list.vars;
+	}
+	if (!path)
+		path = "/bin:/usr/bin";
+	for (p = path; ; ) {
+		const char *colon = strchr(p, ':');
+		size_t n = colon ? (size_t)(colon - p) : strlen(p);
+
+		buf_reset(&one);
+		if (n)
+			buf_printf(&one, "%.*s/%s", (int)n, p, command);
+		else
+			buf_puts(&one, command);	/* an empty entry is "." */
+		env_push(&list, xstrdup(one.data));
+		if (!colon)
+			break;
+		p = colon + 1;
+	}
+	buf_release(&one);
+	return list.vars;
+}
+
+static const char *const step_names[] = {
+	[STEP_GROUP] = "cannot create its process group",
+	[STEP_CGROUP] = "cannot join its memory cgroup",
+	[STEP_RLIMIT] = "cannot set its address-space limit (RLIMIT_AS)",
+	[STEP_FILES] = "cannot connect its standard input and output",
+	[STEP_DIR] = "cannot change to its build directory",
+};
+
+/* Wait for the child's exec: 0 when it happened, else -1 with err. */
+static int await_exec(const struct spawn_info *info, pid_t pid, int error_fd,
+		      struct buf *err)
+{
+	struct child_error e;
+	ssize_t n;
+
+	do
+		n = read(error_fd, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(e))
+		return 0;	/* end of file: execve closed the pipe */
+	waitpid(pid, NULL, 0);
+	if (e.step == STEP_EXEC || e.step < 0 || e.step > STEP_EXEC)
+		buf_printf(err, "cannot start \"%s\" in %s: %s", info->argv[0],
+			   info->build_dir, strerror(e.err));
+	else
+		buf_printf(err, "\"%s\" %s: %s", info->argv[0],
+			   step_names[e.step], strerror(e.err));
+	return -1;
+}
+
+/*
+ * vfork, not fork: the parent waits until the exec, and no page tables
+ * are copied, which for a large actord took tens of ms. A function of its
+ * own, not inlined, so that no variable of the caller lives across the
+ * vfork, where the child could clobber it.
+ */
+static pid_t __attribute__((noinline)) start_child(const struct child_setup *cs)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0)
+		exec_child(cs);
+	return pid;
+}
+
 int spawn_actor(const struct spawn_info *info, pid_t *pid, int *out_fd,
 		struct buf *err)
 {
-	posix_spawn_file_actions_t actions;
-	posix_spawnattr_t attr;
-	sigset_t none, defaults;
-	char **envp = spawn_environment(info);
-	int pipefd[2] = { -1, -1 };
-	int rc;
+	struct child_setup cs;
+	int pipefd[2] = { -1, -1 }, errpipe[2] = { -1, -1 };
+	int rc = -1;
+	pid_t child;
 
-	if (pipe2(pipefd, O_CLOEXEC)) {
+	memset(&cs, 0, sizeof(cs));
+	if (pipe2(pipefd, O_CLOEXEC) || pipe2(errpipe, O_CLOEXEC)) {
 		buf_printf(err, "cannot create a pipe: %s", strerror(errno));
-		argv_free(envp);
-		return -1;
+		goto out;
 	}
-	posix_spawn_file_actions_init(&actions);
-	posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&actions, pipefd[1], 1);
-	posix_spawn_file_actions_adddup2(&actions, pipefd[1], 2);
-	posix_spawn_file_actions_addchdir_np(&actions, info->build_dir);
+	cs.out_fd = pipefd[1];
+	cs.error_fd = errpipe[1];
+	cs.cgroup_procs_fd = info->cgroup_procs_fd;
+	if (info->address_space_bytes > 0) {
+		cs.address_space.rlim_cur = (rlim_t)info->address_space_bytes;
+		cs.address_space.rlim_max = (rlim_t)info->address_space_bytes;
+	}
+	cs.defaults.sa_handler = SIG_DFL;
+	sigemptyset(&cs.defaults.sa_mask);
+	sigemptyset(&cs.no_signals);
+	cs.dir = info->build_dir;
+	cs.paths = command_paths(info->argv[0]);
+	cs.argv = info->argv;
+	cs.envp = spawn_environment(info);
 
-	/* Own process group, so a timeout or stop reaches every descendant;
-	 * an empty signal mask and default handlers, since actord blocks
-	 * and ignores signals the actor must not inherit. */
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGPIPE);
-	sigaddset(&defaults, SIGCHLD);
-	sigaddset(&defaults, SIGTERM);
-	sigaddset(&defaults, SIGINT);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-	rc = posix_spawnp(pid, info->argv[0], &actions, &attr, info->argv, envp);
-	posix_spawn_file_actions_destroy(&actions);
-	posix_spawnattr_destroy(&attr);
-	argv_free(envp);
+	child = start_child(&cs);
 	close(pipefd[1]);
-	if (rc) {
-		buf_printf(err, "cannot start \"%s\" in %s: %s", info->argv[0],
-			   info->build_dir, strerror(rc));
-		close(pipefd[0]);
-		return -1;
+	close(errpipe[1]);
+	pipefd[1] = errpipe[1] = -1;
+	if (child < 0) {
+		buf_printf(err, "cannot start \"%s\": vfork: %s", info->argv[0],
+			   strerror(errno));
+		goto out;
 	}
+	if (await_exec(info, child, errpipe[0], err))
+		goto out;
 	fcntl(pipefd[0], F_SETFL, fcntl(pipefd[0], F_GETFL) | O_NONBLOCK);
+	*pid = child;
 	*out_fd = pipefd[0];
-	return 0;
+	pipefd[0] = -1;
+	rc = 0;
+out:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	if (errpipe[0] >= 0)
+		close(errpipe[0]);
+	if (errpipe[1] >= 0)
+		close(errpipe[1]);
+	argv_free(cs.paths);
+	argv_free(cs.envp);
+	return rc;
 }

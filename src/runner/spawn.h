@@ -1,11 +1,13 @@
 /*
  * Starting an actor process: its environment (the variables the Apify
- * platform sets, so unmodified SDKs work) and posix_spawn into its own
- * process group with stdout and stderr on one pipe.
+ * platform sets, so unmodified SDKs work), and vfork and exec into its own
+ * process group, its memory cgroup and its address-space limit, with
+ * stdout and stderr on one pipe.
  */
 #ifndef ACTORD_RUNNER_SPAWN_H
 #define ACTORD_RUNNER_SPAWN_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "store/store.h"
@@ -17,6 +19,8 @@ struct spawn_info {
 	const char *actor_full_name;	/* "username/actor-name" */
 	const char *build_dir;
 	char *const *argv;
+	int cgroup_procs_fd;		/* cgroup.procs to join; -1 for none */
+	int64_t address_space_bytes;	/* RLIMIT_AS; 0 for none */
 };
 
 /*

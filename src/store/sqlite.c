@@ -862,8 +862,9 @@ int store_unfinished_runs(struct store *st,
 			  void (*fn)(void *ctx, const char *run_id, int64_t pid),
 			  void *ctx)
 {
-	sqlite3_stmt *stmt = prep(st, "SELECT id, pid FROM runs"
-				  " WHERE status IN ('READY', 'RUNNING')", "");
+	sqlite3_stmt *stmt = prep(st, "SELECT id, pid FROM runs WHERE status"
+				  " IN ('READY', 'RUNNING', 'ABORTING',"
+				  " 'TIMING-OUT')", "");
 	int rc;
 
 	if (!stmt)
@@ -875,15 +876,87 @@ int store_unfinished_runs(struct store *st,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int store_recover_runs(struct store *st, int64_t now_ms, int *count)
-{
-	int rc = run(st, prep(st, "UPDATE runs SET status = 'FAILED',"
-		" finished_at = ?, status_message = 'The run was interrupted"
-		" because actord stopped while it was in progress.'"
-		" WHERE status IN ('READY', 'RUNNING')", "i", now_ms));
+/* The runs store_recover_runs() restarts, read before they change. */
+struct restarted_run {
+	char id[ID_SIZE];
+	int was_running;
+};
 
-	*count = rc ? 0 : sqlite3_changes(st->db);
-	return rc;
+/* Read the runs to restart into list (struct restarted_run entries). */
+static int list_restarts(struct store *st, struct buf *list)
+{
+	sqlite3_stmt *stmt = prep(st, "SELECT id, status = 'RUNNING' FROM runs"
+				  " WHERE restart_on_error AND status IN"
+				  " ('READY', 'RUNNING')"
+				  " ORDER BY started_at, rowid", "");
+	struct restarted_run r;
+	int rc;
+
+	if (!stmt)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		col_copy(stmt, 0, r.id, sizeof(r.id));
+		r.was_running = sqlite3_column_int(stmt, 1);
+		buf_append(list, &r, sizeof(r));
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* End the unfinished runs that do not restart; adds their count. */
+static int end_unfinished(struct store *st, int64_t now_ms, int *ended)
+{
+	static const char *const sql[] = {
+		"UPDATE runs SET status = 'FAILED', finished_at = ?,"
+		" status_message = 'The run was interrupted because actord"
+		" stopped while it was in progress.'"
+		" WHERE status IN ('READY', 'RUNNING')"
+		" AND NOT restart_on_error",
+		"UPDATE runs SET status = 'ABORTED', finished_at = ?,"
+		" status_message = 'The run was aborted.'"
+		" WHERE status = 'ABORTING'",
+		"UPDATE runs SET status = 'TIMED-OUT', finished_at = ?,"
+		" status_message = 'The run timed out and was stopped.'"
+		" WHERE status = 'TIMING-OUT'",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(sql) / sizeof(*sql); i++) {
+		if (run(st, prep(st, sql[i], "i", now_ms)))
+			return -1;
+		*ended += sqlite3_changes(st->db);
+	}
+	return 0;
+}
+
+int store_recover_runs(struct store *st, int64_t now_ms,
+		       store_restart_fn restart, void *ctx, int *ended)
+{
+	struct buf list = BUF_INIT;
+	const struct restarted_run *r;
+	size_t i, count;
+
+	*ended = 0;
+	if (store_begin(st))
+		return -1;
+	if (list_restarts(st, &list) ||
+	    run(st, prep(st, "UPDATE runs SET status = 'READY', pid = 0,"
+			 " restart_count = restart_count +"
+			 " (status = 'RUNNING')"
+			 " WHERE restart_on_error AND status IN"
+			 " ('READY', 'RUNNING')", "")) ||
+	    end_unfinished(st, now_ms, ended) || store_commit(st)) {
+		store_rollback(st);
+		buf_release(&list);
+		*ended = 0;
+		return -1;
+	}
+	r = (const struct restarted_run *)list.data;
+	count = list.len / sizeof(*r);
+	for (i = 0; i < count; i++)
+		restart(ctx, r[i].id, r[i].was_running);
+	buf_release(&list);
+	return 0;
 }
 
 void store_run_release(struct run *r)

@@ -193,12 +193,28 @@ int store_run_finish(struct store *st, const char *id, const char *status,
 		     int exit_code, int64_t finished_at, const char *message);
 int store_run_set_message(struct store *st, const char *id,
 			  const char *message, int terminal);
-/* Call fn for each run READY or RUNNING, with its process id (0 if none). */
+/*
+ * Call fn for each run that has not ended (READY, RUNNING, ABORTING or
+ * TIMING-OUT), with its process id (0 if none).
+ */
 int store_unfinished_runs(struct store *st,
 			  void (*fn)(void *ctx, const char *run_id, int64_t pid),
 			  void *ctx);
-/* Mark runs left READY or RUNNING by a previous process as FAILED. */
-int store_recover_runs(struct store *st, int64_t now_ms, int *count);
+
+/* A run that store_recover_runs() put back to READY to start again. */
+typedef void (*store_restart_fn)(void *ctx, const char *run_id,
+				 int was_running);
+
+/*
+ * Settle the runs a previous actord process left unfinished, in one
+ * transaction. READY and RUNNING runs with restartOnError go back to
+ * READY; a RUNNING one counts a restart. Then restart(ctx, ...) is called
+ * for each of them, oldest first. Other READY and RUNNING runs become
+ * FAILED, ABORTING ones ABORTED and TIMING-OUT ones TIMED-OUT. *ended
+ * gets the number of runs ended.
+ */
+int store_recover_runs(struct store *st, int64_t now_ms,
+		       store_restart_fn restart, void *ctx, int *ended);
 void store_run_release(struct run *r);
 
 /* Datasets, key-value stores, request queues ----------------------------- */
