@@ -86,6 +86,7 @@ static struct start_request *start_queue, **start_tail = &start_queue;
 static struct run_waiter *waiters;
 static struct run_waiter *log_watchers;	/* runner_watch_log() */
 static int stopping;
+static int watchers_released;	/* the last wake of runner_shutdown() */
 static int wake_fd = -1, signal_fd = -1, epoll_fd = -1;
 static struct active_run *active;
 static struct queued_run *queued, **queued_tail = &queued;
@@ -250,7 +251,9 @@ enum log_watch runner_watch_log(struct run_waiter *w, const char *log_path,
 	 * write either shows in the size here or wakes w once registered. */
 	if (!stat(log_path, &st) && st.st_size > sent) {
 		result = LOG_WATCH_GROWN;
-	} else if (stopping || run_has_ended(w->run_id)) {
+	} else if (watchers_released || run_has_ended(w->run_id)) {
+		/* While actord stops, the runs it aborts still write their
+		 * last lines, so watchers wait for those too. */
 		result = LOG_WATCH_ENDED;
 	} else {
 		w->next = log_watchers;
@@ -1010,6 +1013,7 @@ void runner_shutdown(void)
 	}
 	queued_tail = &queued;
 	pthread_mutex_lock(&lock);
+	watchers_released = 1;
 	wake_waiters(NULL, WAIT_SHUTDOWN, 0);
 	pthread_mutex_unlock(&lock);
 	close(epoll_fd);

@@ -89,7 +89,7 @@ void runner_wait_existing(struct run_waiter *w, void (*suspend)(void *arg),
 enum log_watch {
 	LOG_WATCH_SUSPENDED,	/* w is registered and arg suspended */
 	LOG_WATCH_GROWN,	/* the log has more than sent bytes: read on */
-	LOG_WATCH_ENDED,	/* the run has ended or actord is stopping */
+	LOG_WATCH_ENDED,	/* the run has ended, or actord has stopped */
 };
 
 /*

@@ -12,7 +12,7 @@ import zlib from 'node:zlib';
 import { before, describe, test } from 'node:test';
 
 import { processResources } from './lib/export-helpers.mjs';
-import { expectError, expectStatus, sleep, useServer } from './lib/harness.mjs';
+import { ActordServer, expectError, expectStatus, sleep, useServer } from './lib/harness.mjs';
 
 const server = useServer();
 
@@ -36,14 +36,14 @@ async function startRun(seconds) {
  * Streams a log with node:http, decoding gzip or br as it arrives.
  * Resolves to { status, headers, text, pieces, endedAt } where pieces are
  * { at, text } in arrival order (decoded) and times are Date.now() values.
- * `onPiece(piece, request)` is called for each piece.
+ * `onPiece(piece, request)` is called for each piece. `on` is the server.
  */
-function streamLog(target, { headers = {}, onPiece = () => {} } = {}) {
+function streamLog(target, { headers = {}, onPiece = () => {}, on = server } = {}) {
   return new Promise((resolve, reject) => {
     const pieces = [];
     const request = http.request({
       host: '127.0.0.1',
-      port: server.port,
+      port: on.port,
       path: target,
       agent: false,
       headers: { connection: 'close', ...headers },
@@ -84,6 +84,11 @@ function streamLog(target, { headers = {}, onPiece = () => {} } = {}) {
     });
     request.end();
   });
+}
+
+/** Lists the pieces with their arrival times, for assertion messages. */
+function describePieces(stream) {
+  return stream.pieces.map((piece) => `${new Date(piece.at).toISOString()} got ${JSON.stringify(piece.text)}`).join('\n');
 }
 
 /** Leaves a stream from inside onPiece. */
@@ -131,7 +136,7 @@ describe('streamed log', () => {
     assert.ok(sleepingAt !== null, `first line missing from ${JSON.stringify(stream.text)}`);
     assert.ok(doneAt !== null, `last line missing from ${JSON.stringify(stream.text)}`);
     // The actor sleeps 2 s between its two lines.
-    assert.ok(doneAt - sleepingAt >= 1500, `lines arrived ${doneAt - sleepingAt} ms apart`);
+    assert.ok(doneAt - sleepingAt >= 1500, `lines arrived ${doneAt - sleepingAt} ms apart:\n${describePieces(stream)}`);
     assert.ok(stream.endedAt >= doneAt);
     assert.ok(
       stream.endedAt >= Date.parse(finished.finishedAt) - 50,
@@ -149,7 +154,7 @@ describe('streamed log', () => {
     assert.equal(stream.status, 200);
     const sleepingAt = arrivalOf(stream, 'sleep: sleeping 1 s');
     const doneAt = arrivalOf(stream, 'sleep: done');
-    assert.ok(doneAt - sleepingAt >= 700, `lines arrived ${doneAt - sleepingAt} ms apart`);
+    assert.ok(doneAt - sleepingAt >= 700, `lines arrived ${doneAt - sleepingAt} ms apart:\n${describePieces(stream)}`);
     assert.equal((await server.getRun(run.id)).status, 'SUCCEEDED');
   });
 
@@ -204,7 +209,7 @@ describe('compressed streamed log', () => {
       assert.equal(stream.headers.vary, 'Accept-Encoding');
       const sleepingAt = arrivalOf(stream, 'sleep: sleeping 2 s');
       const doneAt = arrivalOf(stream, 'sleep: done');
-      assert.ok(doneAt - sleepingAt >= 1500, `lines arrived ${doneAt - sleepingAt} ms apart`);
+      assert.ok(doneAt - sleepingAt >= 1500, `lines arrived ${doneAt - sleepingAt} ms apart:\n${describePieces(stream)}`);
       const whole = expectStatus(await server.api('GET', `/v2/actor-runs/${run.id}/log`), 200);
       assert.equal(stream.text, whole.text);
     });
@@ -249,7 +254,8 @@ describe('clients that leave', () => {
         }),
       );
     }
-    const until = Date.now() + 2000;
+    // Under load (and the sanitizers) the actor can take seconds to start.
+    const until = Date.now() + 15_000;
     while (firstLines < 20 && Date.now() < until) await sleep(50);
     assert.equal(firstLines, 20, 'every stream got the first line');
     // 20 streams wait through 1.5 s of a quiet run. Busy polling would
@@ -260,5 +266,42 @@ describe('clients that leave', () => {
     assert.ok(used < 300, `actord used ${used} ms of CPU in 1500 ms with 20 waiting streams`);
     const results = await Promise.all(streams);
     for (const result of results) assert.match(result.text, /sleep: done/);
+  });
+});
+
+describe('stopping actord', () => {
+  test('SIGTERM ends open streams', async () => {
+    const other = new ActordServer({ killGraceSecs: 1 });
+    await other.start();
+    try {
+      const { task: sleepTask } = await other.deployTask('sleep');
+      const res = await other.api('POST', `/v2/actor-tasks/${sleepTask.id}/runs`, { body: { seconds: 30 } });
+      const run = expectStatus(res, 201).data;
+      let sawFirstLine;
+      const firstLine = new Promise((resolve) => {
+        sawFirstLine = resolve;
+      });
+      const streams = [null, 'gzip'].map((coding) =>
+        streamLog(`/v2/actor-runs/${run.id}/log?stream=1`, {
+          on: other,
+          headers: coding ? { 'accept-encoding': coding } : {},
+          onPiece: (piece) => {
+            if (piece.text.includes('sleep: sleeping')) sawFirstLine();
+          },
+        }),
+      );
+      await firstLine;
+      await sleep(300);
+      const stopping = other.stop();
+      // Both streams end with the abort lines, well before the run's 30 s.
+      for (const stream of await Promise.all(streams)) {
+        assert.equal(stream.status, 200);
+        assert.match(stream.text, /actord is stopping; aborting the run\./);
+        assert.match(stream.text, /The run ended with status ABORTED/);
+      }
+      await stopping;
+    } finally {
+      if (other.process) await other.stop();
+    }
   });
 });
