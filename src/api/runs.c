@@ -10,7 +10,6 @@
 
 #include "export/pipeline.h"
 #include "runner/runner.h"
-#include "util/fs.h"
 #include "util/timeutil.h"
 
 static void put_stats(struct buf *b, const struct run *run)
@@ -165,29 +164,6 @@ void api_update_run(struct req *r)
 out:
 	json_doc_free(body);
 	store_run_release(&run);
-}
-
-/* The log of a run or a build: the file the runner or builder writes. */
-void api_get_log(struct req *r)
-{
-	struct buf text = BUF_INIT;
-	struct run run;
-	struct build build;
-	char *path;
-
-	if (store_run_get(r->store, r->params[0], &run) == 0) {
-		store_run_release(&run);
-	} else if (store_build_get(r->store, r->params[0], &build) == 0) {
-		store_build_release(&build);
-	} else {
-		api_not_found(r, "Log of run or build", r->params[0]);
-		return;
-	}
-	path = runner_log_path(r->params[0]);
-	if (fs_read_file(path, &text))
-		buf_grow(&text, 0);	/* not started yet: an empty log */
-	free(path);
-	resp_body(r, 200, "text/plain; charset=utf-8", &text);
 }
 
 static int load_last_run(struct req *r, struct run *run)

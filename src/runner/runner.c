@@ -91,7 +91,9 @@ static pthread_t thread;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct start_request *start_queue, **start_tail = &start_queue;
 static struct run_waiter *waiters;
+static struct run_waiter *log_watchers;	/* runner_watch_log() */
 static int stopping;
+static int watchers_released;	/* the last wake of runner_shutdown() */
 static int wake_fd = -1, signal_fd = -1, epoll_fd = -1;
 static struct active_run *active;
 static struct queued_run *queued, **queued_tail = &queued;
@@ -207,12 +209,11 @@ void runner_wait_existing(struct run_waiter *w, void (*suspend)(void *arg),
 	poke();
 }
 
-/* Wake the waiters that match: run_id NULL matches all. Caller holds lock. */
-static void wake_waiters(const char *run_id, enum wait_outcome outcome,
-			 int64_t now)
+/* Wake the waiters of list that match: run_id NULL matches all. Caller
+ * holds lock. */
+static void wake_list(struct run_waiter **p, const char *run_id,
+		      enum wait_outcome outcome, int64_t now)
 {
-	struct run_waiter **p = &waiters;
-
 	while (*p) {
 		struct run_waiter *w = *p;
 		int hit = run_id ? !strcmp(w->run_id, run_id) :
@@ -228,6 +229,64 @@ static void wake_waiters(const char *run_id, enum wait_outcome outcome,
 		w->outcome = outcome;
 		w->wake(w);
 	}
+}
+
+/* Wake the waiters and log watchers that match. Caller holds lock. */
+static void wake_waiters(const char *run_id, enum wait_outcome outcome,
+			 int64_t now)
+{
+	wake_list(&waiters, run_id, outcome, now);
+	wake_list(&log_watchers, run_id, outcome, now);
+}
+
+/* Wake the requests streaming the log of run_id, which has grown. */
+static void notify_log_written(const char *run_id)
+{
+	pthread_mutex_lock(&lock);
+	if (log_watchers)
+		wake_list(&log_watchers, run_id, WAIT_LOG_WRITTEN, 0);
+	pthread_mutex_unlock(&lock);
+}
+
+enum log_watch runner_watch_log(struct run_waiter *w, const char *log_path,
+				int64_t sent, void (*suspend)(void *arg),
+				void *arg)
+{
+	enum log_watch result = LOG_WATCH_SUSPENDED;
+	struct stat st;
+
+	pthread_mutex_lock(&lock);
+	w->outcome = WAIT_PENDING;
+	/* The runner writes a log before it takes the lock to notify, so a
+	 * write either shows in the size here or wakes w once registered. */
+	if (!stat(log_path, &st) && st.st_size > sent) {
+		result = LOG_WATCH_GROWN;
+	} else if (watchers_released || run_has_ended(w->run_id)) {
+		/* While actord stops, the runs it aborts still write their
+		 * last lines, so watchers wait for those too. */
+		result = LOG_WATCH_ENDED;
+	} else {
+		w->next = log_watchers;
+		log_watchers = w;
+		suspend(arg);
+	}
+	pthread_mutex_unlock(&lock);
+	return result;
+}
+
+void runner_unwatch_log(struct run_waiter *w)
+{
+	struct run_waiter **p;
+
+	pthread_mutex_lock(&lock);
+	for (p = &log_watchers; *p; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			w->next = NULL;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&lock);
 }
 
 /* Write output to the run's log, each line prefixed with its UTC time. */
@@ -256,28 +315,56 @@ static void log_output(struct active_run *a, const char *data, size_t len)
 	if (out.len && write(a->log_fd, out.data, out.len) < 0)
 		log_warn("runner", "cannot write the log of run %s: %s", a->id,
 			 strerror(errno));
+	if (out.len)
+		notify_log_written(a->id);
 	buf_release(&out);
 }
 
-/* Append a line of actord's own to a run's log. */
-static void log_system(int fd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void log_system(int fd, const char *fmt, ...)
+/*
+ * Append a line of actord's own to the log open as fd (skipped when fd is
+ * negative) and wake the log streams of run_id.
+ */
+static void log_system_v(int fd, const char *run_id, const char *fmt,
+			 va_list ap)
 {
 	struct buf b = BUF_INIT;
 	char when[TIME_ISO_LEN];
-	va_list ap;
 
 	time_format_iso(time_now_ms(), when);
 	buf_printf(&b, "%s ACTORD: ", when);
-	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
 	buf_putc(&b, '\n');
 	if (fd >= 0 && write(fd, b.data, b.len) < 0)
-		log_warn("runner", "cannot write a run log: %s", strerror(errno));
+		log_warn("runner", "cannot write the log of run %s: %s", run_id,
+			 strerror(errno));
 	buf_release(&b);
+	notify_log_written(run_id);
+}
+
+/* Append a line of actord's own to the log of an active run. */
+static void log_system(struct active_run *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void log_system(struct active_run *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_system_v(a->log_fd, a->id, fmt, ap);
+	va_end(ap);
+}
+
+/* The same for a run that is not active, whose log the caller opened. */
+static void log_system_fd(int fd, const char *run_id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void log_system_fd(int fd, const char *run_id, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_system_v(fd, run_id, fmt, ap);
+	va_end(ap);
 }
 
 /* Read what the pipe has now; returns 1 at end of file. */
@@ -387,7 +474,7 @@ static void finish_run(struct active_run *a, const char *status,
 	struct store *st = store_thread();
 	int64_t now = time_now_ms();
 
-	log_system(a->log_fd, "The run %s with status %s (exit code %d).",
+	log_system(a, "The run %s with status %s (exit code %d).",
 		   a->pid ? "ended" : "did not start", status, exit_code);
 	if (!st || store_run_finish(st, a->id, status, exit_code, now, message))
 		log_error("runner", "cannot record the end of run %s (%s)",
@@ -412,7 +499,7 @@ static void log_memory_limit(struct active_run *a)
 		[MECH_RLIMIT] = "resident-memory watchdog",
 	};
 
-	log_system(a->log_fd, "The run's memory limit is %lld MB (%s).",
+	log_system(a, "The run's memory limit is %lld MB (%s).",
 		   (long long)a->memory_mbytes, names[memlimit_mechanism()]);
 }
 
@@ -504,7 +591,7 @@ static void start_run(const char *run_id)
 	info.argv = c.argv;
 	info.cgroup_procs_fd = procs_fd;
 	info.address_space_bytes = a->mem.address_space_bytes;
-	log_system(a->log_fd, "Starting the run %s of %s, build %s.", run_id,
+	log_system(a, "Starting the run %s of %s, build %s.", run_id,
 		   c.full_name, c.build.number);
 	log_memory_limit(a);
 	if (spawn_actor(&info, &a->pid, &a->out_fd, &err))
@@ -527,14 +614,14 @@ static void start_run(const char *run_id)
 
 fail:
 	if (c.aborting) {
-		log_system(a->log_fd, "%s", USER_ABORT_MESSAGE);
+		log_system(a, "%s", USER_ABORT_MESSAGE);
 		finish_run(a, "ABORTED", -1, USER_ABORT_MESSAGE);
 		goto out;
 	}
 	log_warn("runner", "run %s failed to start: %s", run_id,
 		 err.data ? err.data : "unknown error");
 	buf_printf(&message, "The run failed to start: %s", err.data);
-	log_system(a->log_fd, "%s", message.data);
+	log_system(a, "%s", message.data);
 	a->pid = 0;
 	finish_run(a, "FAILED", -1, message.data);
 out:
@@ -561,7 +648,7 @@ static int restart_run(struct active_run *a, int code)
 
 	if (!n)
 		return 0;
-	log_system(a->log_fd, "The run failed (exit code %d); restarting it,"
+	log_system(a, "The run failed (exit code %d); restarting it,"
 		   " restart %d of at most %d in %d s.", code, n, MAX_RESTARTS,
 		   RESTART_WINDOW_MS / 1000);
 	if (!st || store_run_restart(st, a->id)) {
@@ -590,7 +677,7 @@ static int went_over_memory(struct active_run *a, int wstatus)
 	if (a->aborted || a->timed_out ||
 	    !memlimit_run_exceeded(&a->mem, killed))
 		return 0;
-	log_system(a->log_fd, "The run went over its memory limit of %lld MB;"
+	log_system(a, "The run went over its memory limit of %lld MB;"
 		   " the kernel killed a process of it.",
 		   (long long)a->memory_mbytes);
 	log_warn("runner", "run %s exceeded its memory limit of %lld MB",
@@ -675,7 +762,7 @@ static int64_t check_timeouts(int64_t now)
 		    !a->aborted) {
 			a->timed_out = 1;
 			a->kill_at = now + (int64_t)config.kill_grace_secs * 1000;
-			log_system(a->log_fd, "The run reached its timeout;"
+			log_system(a, "The run reached its timeout;"
 				   " stopping it.");
 			set_stopping(a->id, "TIMING-OUT");
 			kill(-a->pid, SIGTERM);
@@ -710,12 +797,12 @@ static void kill_for_memory(struct active_run *a)
 {
 	a->memory_exceeded = 1;
 	if (a->mem.resident_bytes)
-		log_system(a->log_fd, "The run uses %lld MB of resident memory,"
+		log_system(a, "The run uses %lld MB of resident memory,"
 			   " over its limit of %lld MB; killing it.",
 			   (long long)(a->mem.resident_bytes / (1024 * 1024)),
 			   (long long)a->memory_mbytes);
 	else
-		log_system(a->log_fd, "The run went over its memory limit of"
+		log_system(a, "The run went over its memory limit of"
 			   " %lld MB and the kernel killed a process of it;"
 			   " killing the rest.", (long long)a->memory_mbytes);
 	log_warn("runner", "run %s exceeded its memory limit of %lld MB;"
@@ -772,6 +859,9 @@ static int64_t next_wait_deadline(int64_t now)
 	for (w = waiters; w; w = w->next)
 		if (w->deadline_ms && (next < 0 || w->deadline_ms - now < next))
 			next = w->deadline_ms - now;
+	for (w = log_watchers; w; w = w->next)
+		if (w->deadline_ms && (next < 0 || w->deadline_ms - now < next))
+			next = w->deadline_ms - now;
 	pthread_mutex_unlock(&lock);
 	return next;
 }
@@ -787,7 +877,7 @@ static void finish_unstarted(const char *run_id, const char *status,
 	a->out_fd = -1;
 	a->log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 			 0640);
-	log_system(a->log_fd, "%s", message);
+	log_system(a, "%s", message);
 	finish_run(a, status, -1, message);
 	free(log_path);
 }
@@ -898,7 +988,7 @@ static void abort_run(const char *run_id, int graceful)
 		return;
 	a->aborted = 1;
 	a->user_aborted = 1;
-	log_system(a->log_fd, "Aborting the run%s.",
+	log_system(a, "Aborting the run%s.",
 		   graceful ? " gracefully" : "");
 	log_info("runner", "aborting run %s%s", run_id,
 		 graceful ? " gracefully" : "");
@@ -924,13 +1014,13 @@ static void queue_recovered(const char *run_id, int was_running)
 		      0640);
 
 	if (was_running) {
-		log_system(fd, "actord restarted while the run was in"
+		log_system_fd(fd, run_id, "actord restarted while the run was in"
 			   " progress; restarting the run (restartOnError),"
 			   " restart %d of at most %d in %d s.",
 			   take_restart(run_id, time_mono_ms()), MAX_RESTARTS,
 			   RESTART_WINDOW_MS / 1000);
 	} else {
-		log_system(fd, "actord restarted before the run started;"
+		log_system_fd(fd, run_id, "actord restarted before the run started;"
 			   " queueing it again (restartOnError).");
 	}
 	if (fd >= 0)
@@ -1084,7 +1174,7 @@ static void abort_active_runs(void)
 	struct active_run *a;
 
 	for (a = active; a; a = a->next) {
-		log_system(a->log_fd, "actord is stopping; aborting the run.");
+		log_system(a, "actord is stopping; aborting the run.");
 		a->aborted = 1;
 		kill(-a->pid, SIGTERM);
 	}
@@ -1121,6 +1211,7 @@ void runner_shutdown(void)
 	}
 	queued_tail = &queued;
 	pthread_mutex_lock(&lock);
+	watchers_released = 1;
 	wake_waiters(NULL, WAIT_SHUTDOWN, 0);
 	pthread_mutex_unlock(&lock);
 	memlimit_shutdown();

@@ -64,6 +64,7 @@ enum wait_outcome {
 	WAIT_FINISHED,	/* the run reached a terminal status */
 	WAIT_EXPIRED,	/* the deadline passed first */
 	WAIT_SHUTDOWN,	/* actord is stopping */
+	WAIT_LOG_WRITTEN, /* the run's log grew (log watchers only) */
 };
 
 /*
@@ -94,6 +95,28 @@ void runner_wait(struct run_waiter *w, void (*suspend)(void *arg), void *arg);
  */
 void runner_wait_existing(struct run_waiter *w, void (*suspend)(void *arg),
 			  void *arg);
+
+enum log_watch {
+	LOG_WATCH_SUSPENDED,	/* w is registered and arg suspended */
+	LOG_WATCH_GROWN,	/* the log has more than sent bytes: read on */
+	LOG_WATCH_ENDED,	/* the run has ended, or actord has stopped */
+};
+
+/*
+ * Wait for more of a run's log. sent is how many bytes of the file at
+ * log_path the caller has sent. When the file has no more and the run
+ * w->run_id is going, register w and call suspend(arg) under the
+ * runner's lock. w is then woken once: WAIT_LOG_WRITTEN after the next
+ * write to the log, WAIT_FINISHED when the run ends, WAIT_EXPIRED at
+ * w->deadline_ms (checked about once a second), or WAIT_SHUTDOWN. The
+ * caller calls again after each wake; nothing is registered on the
+ * other results.
+ */
+enum log_watch runner_watch_log(struct run_waiter *w, const char *log_path,
+				int64_t sent, void (*suspend)(void *arg),
+				void *arg);
+/* Take w out of the log watchers if it is there. Call before freeing w. */
+void runner_unwatch_log(struct run_waiter *w);
 
 /*
  * After a crash of actord: kill the processes of runs that have not
