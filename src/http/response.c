@@ -219,8 +219,23 @@ void resp_stream(struct req *r, unsigned status, const char *content_type,
 		reader = compressed_reader_read;
 		free_fn = compressed_reader_free;
 	}
-	set_response(r, status, MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
-		     64 * 1024, reader, ctx, free_fn), content_type);
+	if (r->method == METHOD_HEAD) {
+		/*
+		 * libmicrohttpd 0.9.75 sends the last chunk ("0\r\n\r\n")
+		 * after the headers of a HEAD response of unknown length, which
+		 * a keep-alive client reads as the start of the next response.
+		 * An empty body avoids it. The reader is never called; ctx
+		 * lives as long as the response, since the caller may still
+		 * read it to set headers.
+		 */
+		set_response(r, status,
+			     MHD_create_response_from_buffer_with_free_callback_cls(
+				     0, "", free_fn, ctx), content_type);
+	} else {
+		set_response(r, status, MHD_create_response_from_callback(
+			     MHD_SIZE_UNKNOWN, 64 * 1024, reader, ctx, free_fn),
+			     content_type);
+	}
 	if (compressible)
 		add_coding_headers(r, coding);
 }

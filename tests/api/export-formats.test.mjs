@@ -5,6 +5,7 @@
 // run-sync-get-dataset-items.
 
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { before, describe, test } from 'node:test';
 
 import {
@@ -758,6 +759,35 @@ describe('HEAD', () => {
       assert.deepEqual(paginationHeaders(head), { offset: '1', limit: '1', count: '1', total: '3', desc: 'false' });
     });
   }
+
+  // A HEAD response must end with its headers: a byte after them would be
+  // read as the start of the next response on a keep-alive connection.
+  test('HEAD sends nothing after the headers', async () => {
+    const { datasetId } = await session.dataset([{ a: 1 }, { a: 2 }]);
+    for (const format of FORMATS) {
+      for (const coding of ['identity', 'gzip']) {
+        const received = await new Promise((resolve, reject) => {
+          const socket = net.connect(server.port, '127.0.0.1');
+          const chunks = [];
+          socket.on('data', (chunk) => chunks.push(chunk));
+          socket.on('error', reject);
+          socket.write(
+            `HEAD /v2/datasets/${datasetId}/items?format=${format} HTTP/1.1\r\n` +
+              `Host: 127.0.0.1\r\nAuthorization: Bearer ${server.token}\r\n` +
+              `Accept-Encoding: ${coding}\r\n\r\n`,
+          );
+          setTimeout(() => {
+            socket.destroy();
+            resolve(Buffer.concat(chunks).toString('latin1'));
+          }, 300);
+        });
+        const end = received.indexOf('\r\n\r\n');
+        assert.ok(end > 0, `${format} ${coding}: no complete header: ${JSON.stringify(received)}`);
+        assert.match(received, /^HTTP\/1\.1 200 /, `${format} ${coding}`);
+        assert.equal(received.slice(end + 4), '', `${format} ${coding}: bytes after the headers`);
+      }
+    }
+  });
 
   test('HEAD rejects too many columns', async () => {
     const wide = Object.fromEntries(Array.from({ length: MAX_TABLE_COLUMNS + 1 }, (_, i) => [`k${i}`, i]));
