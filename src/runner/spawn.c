@@ -139,9 +139,10 @@ int spawn_actor(const struct spawn_info *info, pid_t *pid, int *out_fd,
 	int rc;
 
 	if (pipe2(pipefd, O_CLOEXEC)) {
-		buf_printf(err, "cannot create a pipe: %s", strerror(errno));
+		rc = errno;
+		buf_printf(err, "cannot create a pipe: %s", strerror(rc));
 		argv_free(envp);
-		return -1;
+		return rc == EMFILE || rc == ENFILE ? SPAWN_NO_FILES : -1;
 	}
 	posix_spawn_file_actions_init(&actions);
 	posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -174,7 +175,7 @@ int spawn_actor(const struct spawn_info *info, pid_t *pid, int *out_fd,
 		buf_printf(err, "cannot start \"%s\" in %s: %s", info->argv[0],
 			   info->build_dir, strerror(rc));
 		close(pipefd[0]);
-		return -1;
+		return rc == EMFILE || rc == ENFILE ? SPAWN_NO_FILES : -1;
 	}
 	fcntl(pipefd[0], F_SETFL, fcntl(pipefd[0], F_GETFL) | O_NONBLOCK);
 	*out_fd = pipefd[0];
