@@ -7,11 +7,13 @@ call starts /bin/true itself as actord's runner does (the peer). The
 difference of the medians is actord's overhead per sync call.
 
 Part B, waiting requests: actord is restarted with limits that let
---waiting runs go at once, and sync_client sends --waiting concurrent sync
+--waiting runs exist at once, as many of them going as the open-file limit
+allows and the rest READY, and sync_client sends --waiting concurrent sync
 calls for a task of the bench-slow actor, which pushes one item and sleeps
---sleep-secs. When every run is RUNNING, actord's VmRSS is sampled, against
-its idle VmRSS. The peer is a Node.js http server (peer-server.mjs) that
-holds as many requests, measured the same way. Every request must get a 201
+until --sleep-secs after the start of the part. When every run is RUNNING
+or READY and none has ended, actord's VmRSS is sampled, against its idle
+VmRSS. The peer is a Node.js http server (peer-server.mjs) that keeps as
+many requests open, measured the same way. Every request must get a 201
 with its item.
 
 Results go to a JSON file and the printed table to a .txt beside it.
@@ -150,7 +152,7 @@ class ClientWait:
                 self.errors.append(line.rstrip())
 
     def finish(self):
-        """Wait for every answer; returns the client's counts."""
+        """Wait for every response; returns the client's counts."""
         out = self.process.stdout.read()
         self.process.wait()
         self.reader.join()
@@ -169,7 +171,7 @@ def sample_rss(pid, samples=5, interval=0.2):
 
 
 def warm_up_actord(server, client):
-    """A few concurrent sync calls, so every HTTP thread has its SQLite connection and heap."""
+    """Send a few concurrent sync calls, so every HTTP thread has its SQLite connection and heap."""
     path = "/v2/actor-tasks/admin~bench-noop/run-sync-get-dataset-items"
     for _ in range(3):
         waiter = ClientWait(client, server.port, path, server.token, 16, 60)
