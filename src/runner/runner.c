@@ -100,6 +100,15 @@ static struct queued_run *queued, **queued_tail = &queued;
 static struct restart_history *restarts;
 static int64_t next_memory_check;	/* time_mono_ms() */
 
+/*
+ * Set when a run could not start because actord had no file descriptor
+ * free (each run takes two: its output pipe and its log). Until a run
+ * ends or this time (time_mono_ms()) passes, queued runs stay READY.
+ * 0 when descriptors are not short.
+ */
+static int64_t files_retry_at;
+#define FILES_RETRY_MS 1000
+
 static char *data_path(const char *sub, const char *id, const char *suffix)
 {
 	struct buf b = BUF_INIT;
@@ -482,6 +491,7 @@ static void finish_run(struct active_run *a, const char *status,
 	log_info("runner", "run %s ended: %s, exit code %d", a->id, status,
 		 exit_code);
 	release_run_files(a);
+	files_retry_at = 0;
 	pthread_mutex_lock(&lock);
 	wake_waiters(a->id, WAIT_FINISHED, 0);
 	pthread_mutex_unlock(&lock);
@@ -553,7 +563,46 @@ static void release_start_context(struct start_context *c)
 	argv_free(c->argv);
 }
 
-static void start_run(const char *run_id)
+/* start_run() results. */
+enum start_result {
+	START_DONE,		/* started, or failed and recorded */
+	START_NO_FILES,		/* no descriptor free: still READY, retry */
+};
+
+/* Open a run's log for appending; -1 with errno set on failure. A
+ * shortage of descriptors is not logged here: start_run() retries. */
+static int open_run_log(const char *run_id)
+{
+	char *log_path = runner_log_path(run_id);
+	int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		      0640);
+	int saved = errno;
+
+	if (fd < 0 && saved != EMFILE && saved != ENFILE)
+		log_warn("runner", "cannot open %s: %s", log_path,
+			 strerror(saved));
+	free(log_path);
+	errno = saved;
+	return fd;
+}
+
+/* Hold the queue until a run ends or FILES_RETRY_MS pass. The warning
+ * goes out at most once a minute, since a busy actord defers often. */
+static void defer_for_files(const char *run_id, const char *why)
+{
+	static int64_t warned_at;
+	int64_t now = time_mono_ms();
+
+	if (!warned_at || now - warned_at >= 60000) {
+		log_warn("runner", "run %s waits READY: %s; runs start again"
+			 " when a run ends (raise the open-file limit, ulimit"
+			 " -n, or lower --max-concurrent-runs)", run_id, why);
+		warned_at = now;
+	}
+	files_retry_at = now + FILES_RETRY_MS;
+}
+
+static enum start_result start_run(const char *run_id)
 {
 	struct active_run *a = xcalloc(1, sizeof(*a));
 	struct start_context c;
@@ -561,19 +610,21 @@ static void start_run(const char *run_id)
 	struct store *st = store_thread();
 	struct buf err = BUF_INIT;
 	struct buf message = BUF_INIT;
-	char *log_path = runner_log_path(run_id);
+	enum start_result result = START_DONE;
 	char *build_dir = NULL;
 	struct epoll_event ev;
 	int procs_fd = -1;
+	int rc;
 
 	memset(&c, 0, sizeof(c));
 	snprintf(a->id, sizeof(a->id), "%s", run_id);
 	a->out_fd = -1;
-	a->log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			 0640);
-	if (a->log_fd < 0)
-		log_warn("runner", "cannot open %s: %s", log_path,
-			 strerror(errno));
+	a->log_fd = open_run_log(run_id);
+	if (a->log_fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		defer_for_files(run_id, "no file descriptor free for its log");
+		result = START_NO_FILES;
+		goto out;
+	}
 	if (!st || load_start_context(st, run_id, &c, &err))
 		goto fail;
 
@@ -591,11 +642,19 @@ static void start_run(const char *run_id)
 	info.argv = c.argv;
 	info.cgroup_procs_fd = procs_fd;
 	info.address_space_bytes = a->mem.address_space_bytes;
+	rc = spawn_actor(&info, &a->pid, &a->out_fd, &err);
+	if (rc == SPAWN_NO_FILES) {
+		defer_for_files(run_id, err.data);
+		result = START_NO_FILES;
+		goto out;
+	}
+	if (rc)
+		goto fail;
+	/* Written after the start, so a retried start logs once; the
+	 * actor's output is read later on this thread, so it follows. */
 	log_system(a, "Starting the run %s of %s, build %s.", run_id,
 		   c.full_name, c.build.number);
 	log_memory_limit(a);
-	if (spawn_actor(&info, &a->pid, &a->out_fd, &err))
-		goto fail;
 
 	a->restart_on_error = c.run.restart_on_error;
 	if (c.run.timeout_secs > 0)
@@ -608,14 +667,16 @@ static void start_run(const char *run_id)
 		log_error("runner", "cannot mark run %s RUNNING", run_id);
 	a->next = active;
 	active = a;
+	a = NULL;
 	log_info("runner", "run %s started: pid %d, build %s", run_id,
-		 (int)a->pid, c.build.id);
+		 (int)active->pid, c.build.id);
 	goto out;
 
 fail:
 	if (c.aborting) {
 		log_system(a, "%s", USER_ABORT_MESSAGE);
 		finish_run(a, "ABORTED", -1, USER_ABORT_MESSAGE);
+		a = NULL;
 		goto out;
 	}
 	log_warn("runner", "run %s failed to start: %s", run_id,
@@ -624,14 +685,22 @@ fail:
 	log_system(a, "%s", message.data);
 	a->pid = 0;
 	finish_run(a, "FAILED", -1, message.data);
+	a = NULL;
 out:
 	if (procs_fd >= 0)
 		close(procs_fd);
+	if (a) {
+		/* Deferred: the run stays READY and a is not kept. */
+		memlimit_run_release(&a->mem);
+		if (a->log_fd >= 0)
+			close(a->log_fd);
+		free(a);
+	}
 	release_start_context(&c);
 	buf_release(&message);
 	buf_release(&err);
 	free(build_dir);
-	free(log_path);
+	return result;
 }
 
 static void queue_run(const char *run_id);
@@ -909,6 +978,8 @@ static void start_queued(void)
 	char message[160];
 
 	while ((q = queued)) {
+		if (files_retry_at && time_mono_ms() < files_retry_at)
+			return;
 		n = count_active(&used);
 		if (config.max_runs && n >= config.max_runs)
 			return;
@@ -928,10 +999,16 @@ static void start_queued(void)
 		queued = q->next;
 		if (!queued)
 			queued_tail = &queued;
-		if (message[0])
+		if (message[0]) {
 			finish_unstarted(q->id, "FAILED", message);
-		else
-			start_run(q->id);
+		} else if (start_run(q->id) == START_NO_FILES) {
+			/* Back to the head, to keep the order of starts. */
+			q->next = queued;
+			queued = q;
+			if (!q->next)
+				queued_tail = &q->next;
+			return;
+		}
 		free(q);
 	}
 }
@@ -1100,6 +1177,17 @@ static void *runner_main(void *arg)
 		pthread_mutex_unlock(&lock);
 		if (stop)
 			break;
+		if (files_retry_at && queued) {
+			int64_t retry = files_retry_at - now;
+
+			if (retry <= 0) {
+				files_retry_at = 0;
+				start_queued();
+				continue;
+			}
+			if (timeout < 0 || retry < timeout)
+				timeout = retry;
+		}
 		if (timeout < 0 || timeout > 1000)
 			timeout = 1000;
 		n = epoll_wait(epoll_fd, events, 32, (int)timeout);

@@ -319,7 +319,11 @@ int spawn_actor(const struct spawn_info *info, pid_t *pid, int *out_fd,
 
 	memset(&cs, 0, sizeof(cs));
 	if (pipe2(pipefd, O_CLOEXEC) || pipe2(errpipe, O_CLOEXEC)) {
-		buf_printf(err, "cannot create a pipe: %s", strerror(errno));
+		int e = errno;
+
+		buf_printf(err, "cannot create a pipe: %s", strerror(e));
+		if (e == EMFILE || e == ENFILE)
+			rc = SPAWN_NO_FILES;
 		goto out;
 	}
 	cs.out_fd = pipefd[1];
@@ -337,6 +341,12 @@ int spawn_actor(const struct spawn_info *info, pid_t *pid, int *out_fd,
 	cs.argv = info->argv;
 	cs.envp = spawn_environment(info);
 
+	/* TODO: start actors from a helper process that has few descriptors
+	 * open (clone with CLONE_PARENT, so actord still reaps them): vfork
+	 * copies actord's descriptor table, and the child's execve closes
+	 * each entry, so a start takes longer the more descriptors actord
+	 * has open (2.4 ms at 19,000, 0.55 ms at a few, measured with
+	 * posix_spawn). */
 	child = start_child(&cs);
 	close(pipefd[1]);
 	close(errpipe[1]);

@@ -23,11 +23,15 @@ struct spawn_info {
 	int64_t address_space_bytes;	/* RLIMIT_AS; 0 for none */
 };
 
+/* spawn_actor() could not start the process because actord has no file
+ * descriptor free (EMFILE or ENFILE): starting it later may work. */
+#define SPAWN_NO_FILES (-2)
+
 /*
  * Start the process. On success returns 0 with *pid and *out_fd, the
  * read end of the pipe carrying the process's stdout and stderr
- * (non-blocking, close-on-exec). On failure returns -1 with a message in
- * err.
+ * (non-blocking, close-on-exec). On failure returns -1, or
+ * SPAWN_NO_FILES, with a message in err.
  */
 int spawn_actor(const struct spawn_info *info, pid_t *pid, int *out_fd,
 		struct buf *err);

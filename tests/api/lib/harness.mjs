@@ -380,6 +380,8 @@ export class ActordServer {
    *   env           extra environment variables
    *   openFileLimit start actord with this soft RLIMIT_NOFILE, as a login
    *                 shell's `ulimit -Sn` would (default: inherited)
+   *   openFileHardLimit start actord with this hard (and soft)
+   *                 RLIMIT_NOFILE, which actord cannot raise
    */
   constructor(options = {}) {
     this.options = options;
@@ -426,9 +428,12 @@ export class ActordServer {
 
     this.output = '';
     this.exit = null;
-    if (options.openFileLimit) {
+    if (options.openFileLimit || options.openFileHardLimit) {
       // The shell execs actord, so the child's PID is actord's.
-      const script = `ulimit -Sn ${Number(options.openFileLimit)} && exec "$0" "$@"`;
+      const limit = options.openFileHardLimit
+        ? `ulimit -n ${Number(options.openFileHardLimit)}`
+        : `ulimit -Sn ${Number(options.openFileLimit)}`;
+      const script = `${limit} && exec "$0" "$@"`;
       this.process = spawn('/bin/sh', ['-c', script, ACTORD_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     } else {
       this.process = spawn(ACTORD_BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
