@@ -411,6 +411,7 @@ static int set_limits(enum cgroup_version v, const char *dir,
 		      int64_t limit_bytes, struct buf *err)
 {
 	char value[32];
+	int e;
 
 	snprintf(value, sizeof(value), "%lld", (long long)limit_bytes);
 	if (v == CGROUP_V2) {
@@ -431,8 +432,10 @@ static int set_limits(enum cgroup_version v, const char *dir,
 		goto fail;
 	return 0;
 fail:
+	e = errno;
 	buf_printf(err, "cannot set the memory limit of the cgroup %s: %s",
-		   dir, strerror(errno));
+		   dir, strerror(e));
+	errno = e;
 	return -1;
 }
 
@@ -441,6 +444,7 @@ int cgroup_create_run(enum cgroup_version v, const char *base,
 		      int *procs_fd, struct buf *err)
 {
 	char path[4096];
+	int e;
 
 	buf_reset(dir);
 	buf_printf(dir, "%s/%s", base, name);
@@ -455,12 +459,16 @@ int cgroup_create_run(enum cgroup_version v, const char *base,
 	if (join_path(path, sizeof(path), dir->data, "cgroup.procs") == 0)
 		*procs_fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (*procs_fd < 0) {
-		buf_printf(err, "cannot open %s: %s", path, strerror(errno));
+		e = errno;
+		buf_printf(err, "cannot open %s: %s", path, strerror(e));
+		errno = e;
 		goto fail;
 	}
 	return 0;
 fail:
+	e = errno;
 	rmdir(dir->data);
+	errno = e;
 	return -1;
 }
 

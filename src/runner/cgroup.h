@@ -63,7 +63,7 @@ int cgroup_remove_stale(const char *parent_dir);
  * Create the cgroup name below base with a memory limit of limit_bytes
  * and no swap. Opens its cgroup.procs, close-on-exec, for the run's
  * process to join; the caller closes it. On failure returns -1 with a
- * message in err and leaves nothing behind.
+ * message in err and errno set, and leaves nothing behind.
  */
 int cgroup_create_run(enum cgroup_version v, const char *base,
 		      const char *name, int64_t limit_bytes, struct buf *dir,

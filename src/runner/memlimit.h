@@ -70,7 +70,8 @@ struct memlimit_run {
  * Prepare the limit of a run of mbytes megabytes before its process
  * starts: with a cgroup, create it and return its cgroup.procs in
  * *procs_fd for the process to join (else -1; the caller closes it after
- * the start). On failure returns -1 with a message in err.
+ * the start). On failure returns -1 with a message in err and errno set
+ * (EMFILE or ENFILE when descriptors ran out).
  */
 int memlimit_run_prepare(struct memlimit_run *m, const char *run_id,
 			 int64_t mbytes, int *procs_fd, struct buf *err);

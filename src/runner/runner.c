@@ -630,8 +630,14 @@ static enum start_result start_run(const char *run_id)
 
 	a->memory_mbytes = c.run.memory_mbytes;
 	if (memlimit_run_prepare(&a->mem, run_id, c.run.memory_mbytes,
-				 &procs_fd, &err))
+				 &procs_fd, &err)) {
+		if (errno == EMFILE || errno == ENFILE) {
+			defer_for_files(run_id, err.data);
+			result = START_NO_FILES;
+			goto out;
+		}
 		goto fail;
+	}
 
 	build_dir = runner_build_dir(c.build.id);
 	info.run = &c.run;

@@ -272,7 +272,10 @@ static const char *const step_names[] = {
 	[STEP_DIR] = "cannot change to its build directory",
 };
 
-/* Wait for the child's exec: 0 when it happened, else -1 with err. */
+/*
+ * Wait for the child's exec: 0 when it happened, else -1 with err, or
+ * SPAWN_NO_FILES when the child found no descriptor free.
+ */
 static int await_exec(const struct spawn_info *info, pid_t pid, int error_fd,
 		      struct buf *err)
 {
@@ -291,7 +294,7 @@ static int await_exec(const struct spawn_info *info, pid_t pid, int error_fd,
 	else
 		buf_printf(err, "\"%s\" %s: %s", info->argv[0],
 			   step_names[e.step], strerror(e.err));
-	return -1;
+	return e.err == EMFILE || e.err == ENFILE ? SPAWN_NO_FILES : -1;
 }
 
 /*
@@ -356,7 +359,8 @@ int spawn_actor(const struct spawn_info *info, pid_t *pid, int *out_fd,
 			   strerror(errno));
 		goto out;
 	}
-	if (await_exec(info, child, errpipe[0], err))
+	rc = await_exec(info, child, errpipe[0], err);
+	if (rc)
 		goto out;
 	fcntl(pipefd[0], F_SETFL, fcntl(pipefd[0], F_GETFL) | O_NONBLOCK);
 	*pid = child;
