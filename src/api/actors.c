@@ -139,7 +139,9 @@ void api_create_actor(struct req *r)
 	if (api_body_object(r, 0, &body))
 		return;
 	if (api_check_name(r, json_get(json_root(body), "name")) ||
-	    check_versions(r, json_get(json_root(body), "versions")))
+	    check_versions(r, json_get(json_root(body), "versions")) ||
+	    api_check_run_options(r, json_get(json_root(body),
+				  "defaultRunOptions"), "defaultRunOptions"))
 		goto out;
 	id_new(id);
 	save_actor(r, NULL, json_root(body), id, 201);
@@ -182,7 +184,9 @@ void api_update_actor(struct req *r)
 		goto out;
 	if ((json_get(json_root(body), "name") &&
 	     api_check_name(r, json_get(json_root(body), "name"))) ||
-	    check_versions(r, json_get(json_root(body), "versions")))
+	    check_versions(r, json_get(json_root(body), "versions")) ||
+	    api_check_run_options(r, json_get(json_root(body),
+				  "defaultRunOptions"), "defaultRunOptions"))
 		goto out;
 	base = parse_doc(r, &d);
 	if (base)

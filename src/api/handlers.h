@@ -48,6 +48,14 @@ void api_list_actor_runs(struct req *r);
 
 /* 1 if mb is a valid memory size: a power of 2 from 128 to 32768. */
 int api_valid_memory(double mb);
+/*
+ * Check stored run options (a task's "options", an actor's
+ * "defaultRunOptions", named by field): build, timeoutSecs, memoryMbytes,
+ * restartOnError, maxItems, maxTotalChargeUsd; null means unset. 0, or
+ * -1 with a 400 made.
+ */
+int api_check_run_options(struct req *r, const struct json *options,
+			  const char *field);
 /* Load the task r->params[0] names and parse its document (caller frees
  * both); -1 with a response made. */
 int api_load_task(struct req *r, struct store_doc *d, struct json_doc **doc);

@@ -96,11 +96,12 @@ static int read_options(struct req *r, const struct json *task_opts,
 		return -1;
 	o->memory_in_query = memory_param && *memory_param;
 	if (o->memory_in_query) {
-		char *end;
+		/* Only plain digits, as the other whole-number parameters;
+		 * strtod would take "0x100", " 256" and "2.56e2". */
+		size_t n = strspn(memory_param, "0123456789");
 
-		memory = strtod(memory_param, &end);
-		if (*end)
-			memory = 0;
+		memory = memory_param[n] || memory_param[0] == '0' || n > 5 ?
+			 0 : strtod(memory_param, NULL);
 		o->memory_given = 1;
 	}
 	if (!api_valid_memory(memory)) {

@@ -19,49 +19,6 @@ static const char *const task_fixed[] = {
 	"id", "userId", "username", "actId", "modifiedAt", NULL,
 };
 
-/* Memory in MB: a power of 2 from 128 to 32768, as on the platform. */
-int api_valid_memory(double mb)
-{
-	long long n = (long long)mb;
-
-	return mb == (double)n && n >= 128 && n <= 32768 && !(n & (n - 1));
-}
-
-static int check_options(struct req *r, const struct json *options)
-{
-	const struct json *build, *timeout, *memory;
-
-	if (!options)
-		return 0;
-	if (options->type != JSON_OBJECT) {
-		resp_error(r, 400, "invalid-input", "Field 'options' must be"
-			   " an object.");
-		return -1;
-	}
-	build = json_get(options, "build");
-	timeout = json_get(options, "timeoutSecs");
-	memory = json_get(options, "memoryMbytes");
-	if (build && build->type != JSON_STRING && build->type != JSON_NULL) {
-		resp_error(r, 400, "invalid-input", "Field 'options.build'"
-			   " must be a build tag or number.");
-		return -1;
-	}
-	if (timeout && timeout->type != JSON_NULL &&
-	    (timeout->type != JSON_NUMBER || json_number_value(timeout) < 0)) {
-		resp_error(r, 400, "invalid-input", "Field 'options.timeoutSecs'"
-			   " must be a non-negative number of seconds.");
-		return -1;
-	}
-	if (memory && memory->type != JSON_NULL &&
-	    (memory->type != JSON_NUMBER ||
-	     !api_valid_memory(json_number_value(memory)))) {
-		resp_error(r, 400, "invalid-input", "Field 'options.memoryMbytes'"
-			   " must be a power of 2 from 128 to 32768.");
-		return -1;
-	}
-	return 0;
-}
-
 static int check_task_body(struct req *r, const struct json *body, int create)
 {
 	const struct json *input = json_get(body, "input");
@@ -74,7 +31,7 @@ static int check_task_body(struct req *r, const struct json *body, int create)
 			   " JSON object, got %s.", json_type_name(input->type));
 		return -1;
 	}
-	return check_options(r, json_get(body, "options"));
+	return api_check_run_options(r, json_get(body, "options"), "options");
 }
 
 /* Store the task made from base and body; makes the response. */

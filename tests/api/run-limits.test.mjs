@@ -124,3 +124,60 @@ describe('memory from .actor/actor.json', () => {
     assert.equal(await memoryOf(task.id), '512');
   });
 });
+
+describe('stored run options are checked when saved', () => {
+  const bad = [
+    ['memoryMbytes', 100],
+    ['memoryMbytes', 'big'],
+    ['timeoutSecs', -1],
+    ['timeoutSecs', '60'],
+    ['restartOnError', 1],
+    ['restartOnError', 'yes'],
+    ['maxItems', 0],
+    ['maxItems', 2.5],
+    ['maxTotalChargeUsd', -1],
+    ['build', 7],
+  ];
+
+  test('actor defaultRunOptions', async () => {
+    const { actor } = await server.deployTask('print-env');
+    for (const [key, value] of bad) {
+      const res = await server.api('PUT', `/v2/acts/${actor.id}`, { body: { defaultRunOptions: { [key]: value } } });
+      expectError(res, 400, 'invalid-input');
+      assert.ok(
+        res.json.error.message.includes(`'defaultRunOptions.${key}'`) &&
+          res.json.error.message.includes(JSON.stringify(value)),
+        `${key}=${JSON.stringify(value)}: ${res.json.error.message}`,
+      );
+    }
+    const ok = await server.api('PUT', `/v2/acts/${actor.id}`, {
+      body: { defaultRunOptions: { memoryMbytes: 256, restartOnError: false, timeoutSecs: 0 } },
+    });
+    expectStatus(ok, 200);
+    assert.equal(ok.json.data.defaultRunOptions.memoryMbytes, 256);
+  });
+
+  test('task options', async () => {
+    for (const [key, value] of bad) {
+      const res = await server.api('PUT', `/v2/actor-tasks/${plainTaskId}`, { body: { options: { [key]: value } } });
+      expectError(res, 400, 'invalid-input');
+      assert.ok(
+        res.json.error.message.includes(`'options.${key}'`) && res.json.error.message.includes(JSON.stringify(value)),
+        `${key}=${JSON.stringify(value)}: ${res.json.error.message}`,
+      );
+    }
+  });
+});
+
+describe('memory query parameter', () => {
+  test('only plain digits', async () => {
+    for (const value of ['0x100', '+256', ' 256', '2.56e2', '256.0', '0256', '256 ', '100', '65536']) {
+      const res = await server.runSync(plainTaskId, { query: { memory: value }, body: {} });
+      expectError(res, 400, 'invalid-input');
+      assert.match(res.json.error.message, /'memory'/, value);
+    }
+    const res = await server.runSync(plainTaskId, { query: { memory: '256' }, body: {} });
+    expectStatus(res, 201);
+    assert.equal((await server.lastRun(plainTaskId)).options.memoryMbytes, 256);
+  });
+});
