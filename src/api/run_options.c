@@ -19,7 +19,7 @@ int api_valid_memory(double mb)
 	return mb == (double)n && n >= 128 && n <= 32768 && !(n & (n - 1));
 }
 
-/* Make a 400 that names field.key, the value sent (as JSON) and what is allowed. */
+/* Make a 400 naming field.key, the value sent (as JSON) and what is allowed. */
 static int bad_option(struct req *r, const char *field, const char *key,
 		      const struct json *v, const char *allowed)
 {
