@@ -7,6 +7,7 @@
 #define ACTORD_API_HANDLERS_H
 
 #include "api/api.h"
+#include "api/run_object.h"
 #include "api/storages.h"
 
 void api_get_me(struct req *r);
@@ -51,8 +52,5 @@ int api_valid_memory(double mb);
 /* Load the task r->params[0] names and parse its document (caller frees
  * both); -1 with a response made. */
 int api_load_task(struct req *r, struct store_doc *d, struct json_doc **doc);
-
-/* The run object as the API returns it. */
-void run_to_json(struct buf *b, const struct run *run);
 
 #endif
