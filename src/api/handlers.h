@@ -47,6 +47,17 @@ void api_list_runs(struct req *r);
 void api_list_task_runs(struct req *r);
 void api_list_actor_runs(struct req *r);
 
+void api_list_webhooks(struct req *r);
+void api_create_webhook(struct req *r);
+void api_get_webhook(struct req *r);
+void api_update_webhook(struct req *r);
+void api_delete_webhook(struct req *r);
+void api_list_webhook_dispatches(struct req *r);
+void api_list_task_webhooks(struct req *r);
+void api_list_actor_webhooks(struct req *r);
+void api_list_dispatches(struct req *r);
+void api_get_dispatch(struct req *r);
+
 /* 1 if mb is a valid memory size: a power of 2 from 128 to 32768. */
 int api_valid_memory(double mb);
 /* Load the task r->params[0] names and parse its document (caller frees

@@ -29,6 +29,8 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "webhooks/events.h"
+#include "webhooks/spec.h"
 
 /* A run whose process is alive (or whose output is still draining). */
 struct active_run {
@@ -383,6 +385,8 @@ static void finish_run(struct active_run *a, const char *status,
 			  a->id, status);
 	log_info("runner", "run %s ended: %s, exit code %d", a->id, status,
 		 exit_code);
+	/* Rows only: the dispatcher thread does the network. */
+	webhook_events_fire(a->id, webhook_event_for_status(status));
 	release_run_files(a);
 	pthread_mutex_lock(&lock);
 	wake_waiters(a->id, WAIT_FINISHED, 0);

@@ -71,7 +71,7 @@ static int webhook_row(struct store *st, sqlite3_stmt *stmt,
 int store_webhook_insert(struct store *st, const struct webhook *w)
 {
 	return sql_run(st, sql_prep(st, "INSERT INTO webhooks VALUES (?, ?, ?,"
-		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "siisSSSSSiiisssii",
+		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssiisSSSSiiisssii",
 		w->id, w->user_id, (int64_t)w->is_ad_hoc,
 		(int64_t)w->event_types, w->request_url, w->payload_template,
 		w->headers_template, w->idempotency_key, w->description,
@@ -223,7 +223,7 @@ int store_dispatch_insert(struct store *st, const struct webhook_dispatch *d)
 {
 	return sql_run(st, sql_prep(st, "INSERT INTO webhook_dispatches ("
 		DISPATCH_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?, ?)", "sssssssSSiiiisi", d->id, d->webhook_id,
+		" ?, ?, ?)", "ssssssssSiiiisi", d->id, d->webhook_id,
 		d->user_id, d->status, d->event_type, d->event_data,
 		d->request_url, d->payload, d->headers,
 		(int64_t)d->do_not_retry, (int64_t)d->ignore_ssl_errors,
