@@ -324,7 +324,7 @@ void store_webhook_release(struct webhook *w);
  * One delivery of an event to a webhook. It is ACTIVE until a request
  * succeeds (SUCCEEDED) or the retries run out (FAILED). The payload and
  * headers are rendered once, when the event fires, so every attempt and
- * a resume after a restart send the same bytes; the URL and the flags
+ * a resume after a restart send the same bytes. The URL and the flags
  * are copied from the webhook for the same reason.
  */
 struct webhook_dispatch {

@@ -1,6 +1,6 @@
 /*
  * The dispatcher thread; see dispatcher.h for the states and the retry
- * schedule. The store is the queue: each pass asks it for the ACTIVE
+ * schedule. The store is the queue: each pass queries it for the ACTIVE
  * dispatches that are due and not already being sent, adds one curl easy
  * handle per dispatch to the multi handle, and records each finished
  * request with its outcome. No other thread waits on this one.
@@ -23,7 +23,7 @@
 #define MAX_TRANSFERS 64
 /* Bytes of a response body kept in the dispatch's calls. */
 #define RESPONSE_BODY_MAX 1024
-/* Longest sleep between two looks at the store, in milliseconds. */
+/* Maximum wait between two queries of the store, in milliseconds. */
 #define POLL_MAX_MS 1000
 
 #define USER_AGENT "actord-webhooks"
@@ -145,7 +145,7 @@ static struct curl_slist *request_headers(const struct webhook_dispatch *d)
 	snprintf(line, sizeof(line), "X-Apify-Webhook-Dispatch-Id: %s", d->id);
 	list = curl_slist_append(list, line);
 	list = curl_slist_append(list, "X-Apify-Request-Origin: WEBHOOK");
-	/* No 100-continue round trip: receivers answer the whole request. */
+	/* No 100-continue round trip: the body goes with the headers. */
 	list = curl_slist_append(list, "Expect:");
 	if (d->headers)
 		list = add_template_headers(list, d->headers);

@@ -1,9 +1,9 @@
 /*
- * Run events to webhook dispatches: when a run is created or ends, every
- * webhook whose condition is the run (ad hoc), its actor or its task, and
- * which listens to the event, gets an ACTIVE dispatch row with the
+ * Run events to webhook dispatches. When a run is created or ends, each
+ * webhook that listens to the event and whose condition is the run (ad
+ * hoc), its actor or its task gets an ACTIVE dispatch row, with the
  * payload and headers rendered now. The dispatcher (dispatcher.h) sends
- * them; nothing here touches the network.
+ * them, so nothing here touches the network.
  */
 #ifndef ACTORD_WEBHOOKS_EVENTS_H
 #define ACTORD_WEBHOOKS_EVENTS_H

@@ -1,6 +1,6 @@
 // Webhooks: ad-hoc ones from the `webhooks` run option and persistent ones
 // from /v2/webhooks, delivered to a real HTTP receiver on 127.0.0.1 that
-// records every request and answers as each test tells it. actord runs
+// records every request and responds as each test sets. actord runs
 // with short retry intervals so retries fit in a test.
 
 import assert from 'node:assert/strict';
@@ -21,9 +21,10 @@ const RUN_EVENTS = ['ACTOR.RUN.CREATED', 'ACTOR.RUN.SUCCEEDED', 'ACTOR.RUN.FAILE
 
 /**
  * An HTTP server on 127.0.0.1 that records each request as
- * { path, method, headers, text, json, at }. `plan(path, answers)` sets the
- * statuses the next requests to path get, in order ('hang' never answers);
- * after the plan, and for other paths, the answer is 200.
+ * { path, method, headers, text, json, at }. `plan(path, statuses)` sets
+ * the statuses of the responses to the next requests to path, in order
+ * ('hang' sends no response). After the plan, and for other paths, the
+ * status is 200.
  */
 class Receiver {
   constructor() {
@@ -64,8 +65,8 @@ class Receiver {
     return `http://127.0.0.1:${this.server.address().port}${path}`;
   }
 
-  plan(path, answers) {
-    this.plans.set(path, [...answers]);
+  plan(path, statuses) {
+    this.plans.set(path, [...statuses]);
   }
 
   received(path) {
@@ -132,7 +133,7 @@ async function waitForDispatchEnd(dispatchId, timeoutMs = 20_000) {
   }
 }
 
-/** The user's webhooks, all pages. */
+/** Returns the list page of webhooks that target returns. */
 async function listWebhooks(target = '/v2/webhooks') {
   return expectStatus(await server.api('GET', target), 200).data;
 }
@@ -404,7 +405,9 @@ describe('persistent webhooks', () => {
     assert.equal(hook.description, 'first');
     assert.equal(hook.lastDispatch, null);
     assert.deepEqual(hook.stats, { totalDispatches: 0 });
-    assert.ok(hook.createdAt && hook.modifiedAt && hook.userId);
+    assert.ok(hook.createdAt);
+    assert.ok(hook.modifiedAt);
+    assert.equal(typeof hook.userId, 'string');
 
     const got = expectStatus(await server.api('GET', `/v2/webhooks/${hook.id}`), 200).data;
     assert.deepEqual(got, hook);
@@ -570,6 +573,37 @@ describe('restart', () => {
     } finally {
       if (second) await second.stop({ removeDataDir: true });
       else await first.stop({ removeDataDir: true });
+    }
+  });
+
+  test('runs left by a crash fire FAILED at the next start', async () => {
+    const path = newPath();
+    const first = new ActordServer({ args: WEBHOOK_ARGS });
+    await first.start();
+    let second;
+    try {
+      const { task } = await first.deployTask('sleep', { input: { seconds: 60 } });
+      expectStatus(
+        await first.api('POST', '/v2/webhooks', {
+          body: { eventTypes: ['ACTOR.RUN.FAILED'], condition: { actorTaskId: task.id }, requestUrl: receiver.url(path) },
+        }),
+        201,
+      );
+      const run = expectStatus(await first.api('POST', `/v2/actor-tasks/${task.id}/runs`, { body: {} }), 201).data;
+      for (let i = 0; i < 100 && (await first.getRun(run.id)).status !== 'RUNNING'; i++) await sleep(100);
+      first.stopping = true;
+      first.process.kill('SIGKILL');
+      await first.exited;
+      first.process = null;
+
+      second = new ActordServer({ dataDir: first.dataDir, token: first.token, args: WEBHOOK_ARGS });
+      await second.start();
+      const [request] = await receiver.waitFor(path, 1);
+      assert.equal(request.json.eventType, 'ACTOR.RUN.FAILED');
+      assert.equal(request.json.resource.id, run.id);
+      assert.equal(request.json.resource.status, 'FAILED');
+    } finally {
+      if (second) await second.stop({ removeDataDir: true });
     }
   });
 });
