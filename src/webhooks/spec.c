@@ -186,6 +186,7 @@ static int is_valid_host(const char *host, size_t len)
 		}
 		return 1;
 	}
+	/* TODO: accept internationalized names, not only their xn-- form. */
 	for (i = 0; i < len; i++) {
 		char c = host[i];
 

@@ -65,7 +65,7 @@ static const char *const var_names[VAR_COUNT] = {
 };
 
 /*
- * A looked-up value as JavaScript sees it: undefined (a missing variable
+ * A looked-up value in JavaScript's terms: undefined (a missing variable
  * or member), the null a dot path gives when it passes through a value
  * that is not an object, or a node of a parsed variable.
  */
@@ -169,6 +169,7 @@ static const struct json *child_of(const struct json *node, const char *prop,
 		return found;
 	}
 
+	/* TODO: JavaScript also reads `length` of an array here. */
 	if (!len || len > 9 || (len > 1 && prop[0] == '0'))
 		return NULL;
 	for (i = 0; i < len; i++) {
@@ -265,6 +266,7 @@ static void write_string_form(struct buf *out, const struct value *v)
 		buf_puts(out, "null");
 	else if (v->node->type == JSON_STRING)
 		buf_append(out, v->node->str, v->node->len);
+	/* NOTE: numbers keep their spelling, where JavaScript prints 1.50 as 1.5. */
 	else
 		json_write(out, v->node);
 }

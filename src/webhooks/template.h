@@ -49,10 +49,10 @@ extern const struct webhook_vars webhook_sample_vars;
  * {{var}} inside other strings becomes the value's string form. Variables
  * are userId, createdAt, eventType, eventData, resource and globals, with
  * dot paths into objects and arrays ({{resource.defaultDatasetId}}).
- * docs/API.md has the details. Returns 0, or -1 with a message in err (an
- * unknown variable, text that never becomes valid JSON, a template over
- * WEBHOOK_TEMPLATE_MAX or a result over WEBHOOK_RENDER_MAX bytes, a value
- * in v that is not valid JSON) and out's length as it was.
+ * docs/API.md has the details. Returns 0, or -1 with a message in err and
+ * out's length as it was. The errors are an unknown variable, text that
+ * never becomes valid JSON, a template over WEBHOOK_TEMPLATE_MAX bytes, a
+ * result over WEBHOOK_RENDER_MAX bytes and a value in v that is not JSON.
  */
 int webhook_render(const char *template, int interpolate_strings,
 		   const struct webhook_vars *v, struct buf *out,
@@ -60,10 +60,11 @@ int webhook_render(const char *template, int interpolate_strings,
 
 /*
  * Render a headers template like webhook_render() and check that the
- * result can become request headers: a JSON object whose member names are
- * HTTP header names (RFC 9110 tokens) and whose values are strings,
- * numbers or booleans without CR, LF or NUL. The compact object is
- * appended to out. Returns 0, or -1 with a message in err naming the
+ * result can become request headers. It must be a JSON object whose member
+ * names are HTTP header names (RFC 9110 tokens). Its values must be
+ * strings without CR, LF or NUL, numbers, booleans or null, and the
+ * delivery sends no header for null. The compact object is appended to
+ * out. Returns 0, or -1 with a message in err naming the
  * header and out's length as it was.
  */
 int webhook_render_headers(const char *template, int interpolate_strings,
