@@ -27,6 +27,9 @@
 #include "util/id.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "webhooks/dispatcher.h"
+#include "webhooks/events.h"
+#include "webhooks/spec.h"
 
 #define TOKEN_LEN 40
 
@@ -83,6 +86,13 @@ static const char usage[] =
 "                           (default 200)\n"
 "  --rate-limit-runs N      the same for starting runs of one task or\n"
 "                           actor and for pushing items (default 400)\n"
+"  --webhook-retry-secs N   seconds before the first retry of a webhook\n"
+"                           request that failed; each next retry waits\n"
+"                           twice as long (default 60)\n"
+"  --webhook-max-retries N  retries of a webhook request after the first\n"
+"                           one (default 11)\n"
+"  --webhook-timeout-secs N seconds a webhook request may take, connecting\n"
+"                           included (default 120)\n"
 "  --log-level LEVEL        debug, info, warn or error (default info)\n"
 "\n"
 "Options of user add:\n"
@@ -110,6 +120,7 @@ struct serve_options {
 	unsigned memory_total_mbytes;	/* 0 until set: the machine's */
 	enum memlimit_request memory_enforcement;
 	unsigned address_space_headroom_mbytes;
+	struct webhook_dispatcher_config webhooks;
 };
 
 static int parse_uint(const char *opt, const char *v, unsigned min,
@@ -162,6 +173,9 @@ static int parse_serve_args(int argc, char **argv, struct serve_options *o)
 		{ "rate-limit", required_argument, NULL, 'r' },
 		{ "rate-limit-records", required_argument, NULL, 'R' },
 		{ "rate-limit-runs", required_argument, NULL, 'N' },
+		{ "webhook-retry-secs", required_argument, NULL, 'W' },
+		{ "webhook-max-retries", required_argument, NULL, 'X' },
+		{ "webhook-timeout-secs", required_argument, NULL, 'T' },
 		{ "log-level", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -209,6 +223,12 @@ static int parse_serve_args(int argc, char **argv, struct serve_options *o)
 					  1000000, &o->limits.records); break;
 		case 'N': rc = parse_uint("--rate-limit-runs", optarg, 0,
 					  1000000, &o->limits.runs); break;
+		case 'W': rc = parse_uint("--webhook-retry-secs", optarg, 1,
+					  86400, &o->webhooks.retry_secs); break;
+		case 'X': rc = parse_uint("--webhook-max-retries", optarg, 0,
+					  100, &o->webhooks.max_retries); break;
+		case 'T': rc = parse_uint("--webhook-timeout-secs", optarg, 1,
+					  3600, &o->webhooks.timeout_secs); break;
 		case 'v':
 			if (log_parse_level(optarg) < 0) {
 				fprintf(stderr, "actord: --log-level must be debug,"
@@ -373,6 +393,7 @@ static int serve(int argc, char **argv)
 		"127.0.0.1", 8080, "actord-data", NULL, 300, 4, 16384, 120, 10,
 		{ 60, 200, 400 }, 0, 0, MEMLIMIT_AUTO,
 		RLIMIT_AS_HEADROOM_MBYTES,
+		{ WEBHOOK_RETRY_SECS, WEBHOOK_MAX_RETRIES, WEBHOOK_TIMEOUT_SECS },
 	};
 	struct server_config sc;
 	struct runner_config rc;
@@ -412,14 +433,20 @@ static int serve(int argc, char **argv)
 	sc.max_connections = o.max_connections;
 	sc.idle_timeout_secs = o.idle_timeout_secs;
 	sc.limits = o.limits;
-	if (runner_init(&rc))
+	if (webhook_dispatcher_start(&o.webhooks))
 		return 1;
+	if (runner_init(&rc)) {
+		webhook_dispatcher_stop();
+		return 1;
+	}
 	if (runner_recover(store_thread())) {
 		runner_shutdown();
+		webhook_dispatcher_stop();
 		return 1;
 	}
 	if (server_start(&sc, api_routes, api_route_count)) {
 		runner_shutdown();
+		webhook_dispatcher_stop();
 		return 1;
 	}
 	log_info("main", "actord is ready; data dir %s", o.data_dir);
@@ -428,6 +455,9 @@ static int serve(int argc, char **argv)
 	log_info("main", "stopping on signal %d", sig);
 	server_quiesce();
 	runner_shutdown();
+	/* After the runner: the runs it aborts fire their webhooks, which
+	 * stay ACTIVE in the store for the next start. */
+	webhook_dispatcher_stop();
 	/* Let the resumed requests send their responses before closing. */
 	usleep(300000);
 	server_stop();

@@ -7,6 +7,7 @@
 #define ACTORD_API_HANDLERS_H
 
 #include "api/api.h"
+#include "api/run_object.h"
 #include "api/storages.h"
 
 void api_get_me(struct req *r);
@@ -46,6 +47,17 @@ void api_list_runs(struct req *r);
 void api_list_task_runs(struct req *r);
 void api_list_actor_runs(struct req *r);
 
+void api_list_webhooks(struct req *r);
+void api_create_webhook(struct req *r);
+void api_get_webhook(struct req *r);
+void api_update_webhook(struct req *r);
+void api_delete_webhook(struct req *r);
+void api_list_webhook_dispatches(struct req *r);
+void api_list_task_webhooks(struct req *r);
+void api_list_actor_webhooks(struct req *r);
+void api_list_dispatches(struct req *r);
+void api_get_dispatch(struct req *r);
+
 /* 1 if mb is a valid memory size: a power of 2 from 128 to 32768. */
 int api_valid_memory(double mb);
 /*
@@ -59,8 +71,5 @@ int api_check_run_options(struct req *r, const struct json *options,
 /* Load the task r->params[0] names and parse its document (caller frees
  * both); -1 with a response made. */
 int api_load_task(struct req *r, struct store_doc *d, struct json_doc **doc);
-
-/* The run object as the API returns it. */
-void run_to_json(struct buf *b, const struct run *run);
 
 #endif

@@ -26,6 +26,7 @@ const struct route api_routes[] = {
 	  api_run_actor_sync_items, ROUTE_NO_HEAD | ROUTE_RATE_RUNS },
 	{ "/v2/acts/:/run-sync", GET | POST, api_run_actor_sync,
 	  ROUTE_NO_HEAD | ROUTE_RATE_RUNS },
+	{ "/v2/acts/:/webhooks", GET, api_list_actor_webhooks, 0 },
 	{ "/v2/actor-builds/:", GET, api_get_build, 0 },
 	{ "/v2/actor-builds/:/log", GET, api_get_log, ROUTE_PUBLIC },
 
@@ -44,6 +45,7 @@ const struct route api_routes[] = {
 	{ "/v2/actor-tasks/:/runs", POST, api_start_task_run,
 	  ROUTE_RATE_RUNS },
 	{ "/v2/actor-tasks/:/runs/last", GET, api_get_last_run, 0 },
+	{ "/v2/actor-tasks/:/webhooks", GET, api_list_task_webhooks, 0 },
 	{ "/v2/actor-tasks/:/runs/last/dataset/items", GET,
 	  api_get_last_run_items, 0 },
 
@@ -54,6 +56,15 @@ const struct route api_routes[] = {
 	{ "/v2/actor-runs/:/log", GET, api_get_log, ROUTE_PUBLIC },
 	{ "/v2/actor-runs/:/dataset/items", GET, api_get_run_items, 0 },
 	{ "/v2/logs/:", GET, api_get_log, ROUTE_PUBLIC },
+
+	{ "/v2/webhooks", GET, api_list_webhooks, 0 },
+	{ "/v2/webhooks", POST, api_create_webhook, 0 },
+	{ "/v2/webhooks/:", GET, api_get_webhook, 0 },
+	{ "/v2/webhooks/:", PUT, api_update_webhook, 0 },
+	{ "/v2/webhooks/:", DELETE, api_delete_webhook, 0 },
+	{ "/v2/webhooks/:/dispatches", GET, api_list_webhook_dispatches, 0 },
+	{ "/v2/webhook-dispatches", GET, api_list_dispatches, 0 },
+	{ "/v2/webhook-dispatches/:", GET, api_get_dispatch, 0 },
 
 	{ "/v2/datasets/:", GET, api_get_dataset, 0 },
 	{ "/v2/datasets/:/items", GET, api_get_items, 0 },

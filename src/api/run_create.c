@@ -16,9 +16,12 @@
 
 #include "api/handlers.h"
 #include "api/input_schema.h"
+#include "api/webhook_object.h"
 #include "runner/runner.h"
 #include "util/fs.h"
 #include "util/timeutil.h"
+#include "webhooks/dispatcher.h"
+#include "webhooks/events.h"
 
 /* Run options from the query, the task, and the actor, in that order. */
 struct run_options {
@@ -224,12 +227,15 @@ out:
 }
 
 /*
- * Create the run, its storages and its INPUT record, and count the run in
- * its actor's and task's stats.totalRuns, in one transaction.
+ * Create the run, its storages, its INPUT record and its ad-hoc webhooks,
+ * count the run in its actor's and task's stats.totalRuns, and record its
+ * ACTOR.RUN.CREATED dispatches, in one transaction.
  */
-static int create_run(struct req *r, struct run *run, const struct buf *input)
+static int create_run(struct req *r, struct run *run, const struct buf *input,
+		      const struct webhook_spec *hooks, size_t hook_count)
 {
 	struct store *st = r->store;
+	int dispatches = 0;
 
 	if (store_begin(st))
 		return -1;
@@ -241,8 +247,33 @@ static int create_run(struct req *r, struct run *run, const struct buf *input)
 	    store_doc_count_run(st, STORE_ACTOR, run->actor_id) ||
 	    (run->task_id[0] &&
 	     store_doc_count_run(st, STORE_TASK, run->task_id)) ||
+	    webhooks_add_ad_hoc(st, run, hooks, hook_count) ||
+	    webhook_events_record(st, run, WEBHOOK_EVENT_CREATED,
+				  &dispatches) ||
 	    store_commit(st)) {
 		store_rollback(st);
+		return -1;
+	}
+	if (dispatches)
+		webhook_dispatcher_wake();
+	return 0;
+}
+
+/* The `webhooks` run option: Base64 of a JSON array of webhook objects.
+ * Returns 0 with the specs (the caller frees them), or -1 with a 400. */
+static int read_webhooks(struct req *r, struct webhook_spec **specs,
+			 size_t *count)
+{
+	const char *value = req_query(r, "webhooks");
+	char err[512];
+
+	*specs = NULL;
+	*count = 0;
+	if (!value || !*value)
+		return 0;
+	if (webhook_specs_from_base64(value, specs, count, err, sizeof(err))) {
+		resp_error(r, 400, "invalid-input", "Parameter 'webhooks' is"
+			   " not valid: %s", err);
 		return -1;
 	}
 	return 0;
@@ -307,12 +338,16 @@ static int create_run_of(struct req *r, const struct store_doc *actor_d,
 			 const struct json *task, struct run *run)
 {
 	struct json_doc *actor = NULL, *body = NULL;
+	struct webhook_spec *hooks = NULL;
 	struct buf input = BUF_INIT;
 	struct json_error perr;
 	struct run_options o;
 	struct build b;
+	size_t hook_count = 0;
 	int rc = -1;
 
+	if (read_webhooks(r, &hooks, &hook_count))
+		goto out;
 	if (r->method == METHOD_POST && api_body_object(r, 1, &body))
 		goto out;
 	actor = json_parse(actor_d->doc, actor_d->doc_len, &perr);
@@ -332,13 +367,14 @@ static int create_run_of(struct req *r, const struct store_doc *actor_d,
 		       body ? json_root(body) : NULL, &input) == 0) {
 		fill_run(run, r, actor_d->id, task_d ? task_d->id : "", &b,
 			 &o);
-		if (create_run(r, run, &input))
+		if (create_run(r, run, &input, hooks, hook_count))
 			resp_internal(r);
 		else
 			rc = 0;
 	}
 	store_build_release(&b);
 out:
+	webhook_specs_free(hooks, hook_count);
 	buf_release(&input);
 	json_doc_free(body);
 	json_doc_free(actor);

@@ -121,56 +121,6 @@ void resp_data(struct req *r, unsigned status, const char *json, size_t len)
 	resp_json(r, status, &b);
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 (RFC 3629 ranges). */
-static size_t utf8_sequence(const unsigned char *s, size_t len)
-{
-	unsigned char c = s[0];
-	size_t n, i;
-	unsigned lo = 0x80, hi = 0xBF;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (n > len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* Copy text, each byte that is not part of valid UTF-8 replaced by
- * U+FFFD: messages echo request values, and the body must stay UTF-8. */
-static void put_valid_utf8(struct buf *out, const char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
-
-		if (n)
-			buf_append(out, s + i, n);
-		else
-			buf_puts(out, "\xEF\xBF\xBD");
-		i += n ? n : 1;
-	}
-}
-
 void resp_error(struct req *r, unsigned status, const char *type,
 		const char *fmt, ...)
 {
@@ -181,7 +131,7 @@ void resp_error(struct req *r, unsigned status, const char *type,
 	va_start(ap, fmt);
 	buf_vprintf(&raw, fmt, ap);
 	va_end(ap);
-	put_valid_utf8(&msg, raw.data ? raw.data : "", raw.len);
+	buf_put_valid_utf8(&msg, raw.data ? raw.data : "", raw.len);
 	buf_release(&raw);
 	buf_puts(&b, "{\"error\":{\"type\":");
 	buf_put_json_cstr(&b, type);

@@ -30,6 +30,8 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "webhooks/events.h"
+#include "webhooks/spec.h"
 
 /* A run whose process is alive (or whose output is still draining). */
 struct active_run {
@@ -490,6 +492,8 @@ static void finish_run(struct active_run *a, const char *status,
 			  a->id, status);
 	log_info("runner", "run %s ended: %s, exit code %d", a->id, status,
 		 exit_code);
+	/* Rows only: the dispatcher thread does the network. */
+	webhook_events_fire(a->id, webhook_event_for_status(status));
 	release_run_files(a);
 	files_retry_at = 0;
 	pthread_mutex_lock(&lock);
@@ -1369,17 +1373,65 @@ static void restart_recovered(void *ctx, const char *run_id, int was_running)
 	queue_request(run_id, 0, 0, was_running ? 1 : 2);
 }
 
+/* Ids of the runs a previous actord left unfinished (runner_recover). */
+struct run_ids {
+	char (*ids)[ID_SIZE];
+	size_t count;
+};
+
+static void collect_run_id(void *ctx, const char *run_id, int64_t pid)
+{
+	struct run_ids *l = ctx;
+
+	(void)pid;
+	l->ids = xrealloc(l->ids, (l->count + 1) * sizeof(*l->ids));
+	snprintf(l->ids[l->count++], ID_SIZE, "%s", run_id);
+}
+
+/*
+ * Close a run that recovery ended: a line in its log, and its webhooks
+ * (ACTOR.RUN.FAILED and so on), which the dispatcher sends.
+ */
+static void close_recovered(struct store *st, const char *run_id)
+{
+	struct run run;
+	char *log_path;
+	int fd;
+
+	if (store_run_get(st, run_id, &run))
+		return;
+	if (run_status_is_terminal(run.status)) {
+		log_path = runner_log_path(run_id);
+		fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		log_system_fd(fd, run_id, "actord restarted while the run was"
+			      " unfinished; the run is now %s.", run.status);
+		if (fd >= 0)
+			close(fd);
+		free(log_path);
+		webhook_events_fire(run_id, webhook_event_for_status(run.status));
+	}
+	store_run_release(&run);
+}
+
 int runner_recover(struct store *st)
 {
+	struct run_ids l = { NULL, 0 };
+	size_t i;
 	int ended = 0;
 
-	if (!st || store_recover_runs(st, time_now_ms(), restart_recovered,
-				      NULL, &ended))
+	if (!st || store_unfinished_runs(st, collect_run_id, &l) ||
+	    store_recover_runs(st, time_now_ms(), restart_recovered, NULL,
+			       &ended)) {
+		free(l.ids);
 		return -1;
+	}
 	if (ended)
-		log_warn("runner", "%d runs were left unfinished by a previous"
-			 " actord and have ended (FAILED, or ABORTED and"
-			 " TIMED-OUT when they were stopping)", ended);
+		log_warn("runner", "runs left unfinished by a previous actord"
+			 " have ended (FAILED, or ABORTED and TIMED-OUT when"
+			 " they were stopping): %d", ended);
+	for (i = 0; i < l.count; i++)
+		close_recovered(st, l.ids[i]);
+	free(l.ids);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
  * The runner: one thread that starts actor processes, copies their output
- * into run logs, reaps them, enforces run timeouts, and wakes the requests
+ * into run logs, reaps them, enforces run timeouts, records the webhook
+ * dispatches of a run's end (webhooks/events.h), and wakes the requests
  * waiting for a run to end.
  *
  * Run states it moves (see store.h for the rest):

@@ -4,7 +4,7 @@
  * any offset is an index range. Read store.h first; schema.c (below, in
  * SCHEMA) is the table layout.
  */
-#include "store/store.h"
+#include "store/sqlite_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,9 +20,6 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
-struct store {
-	sqlite3 *db;
-};
 
 static char *db_path;
 static pthread_key_t thread_key;
@@ -74,7 +71,36 @@ static const char SCHEMA[] =
 	"CREATE TABLE IF NOT EXISTS records ("
 	" kvs_id TEXT NOT NULL, key TEXT NOT NULL, content_type TEXT NOT NULL,"
 	" value BLOB NOT NULL, modified_at INTEGER NOT NULL,"
-	" PRIMARY KEY (kvs_id, key)) WITHOUT ROWID;";
+	" PRIMARY KEY (kvs_id, key)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS webhooks ("
+	" id TEXT PRIMARY KEY, user_id TEXT NOT NULL,"
+	" is_ad_hoc INTEGER NOT NULL, event_mask INTEGER NOT NULL,"
+	" request_url TEXT NOT NULL, payload_template TEXT,"
+	" headers_template TEXT, idempotency_key TEXT, description TEXT,"
+	" should_interpolate_strings INTEGER NOT NULL,"
+	" do_not_retry INTEGER NOT NULL, ignore_ssl_errors INTEGER NOT NULL,"
+	" condition_actor_id TEXT NOT NULL, condition_task_id TEXT NOT NULL,"
+	" condition_run_id TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	" modified_at INTEGER NOT NULL, UNIQUE (user_id, idempotency_key));"
+	"CREATE INDEX IF NOT EXISTS webhooks_run ON webhooks (condition_run_id);"
+	"CREATE INDEX IF NOT EXISTS webhooks_actor"
+	" ON webhooks (condition_actor_id);"
+	"CREATE INDEX IF NOT EXISTS webhooks_task"
+	" ON webhooks (condition_task_id);"
+	"CREATE TABLE IF NOT EXISTS webhook_dispatches ("
+	" id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, user_id TEXT NOT NULL,"
+	" status TEXT NOT NULL, event_type TEXT NOT NULL,"
+	" event_data TEXT NOT NULL, request_url TEXT NOT NULL,"
+	" payload TEXT NOT NULL, headers TEXT, do_not_retry INTEGER NOT NULL,"
+	" ignore_ssl_errors INTEGER NOT NULL, attempts INTEGER NOT NULL,"
+	" next_attempt_at INTEGER NOT NULL, calls TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS dispatches_due"
+	" ON webhook_dispatches (status, next_attempt_at);"
+	"CREATE INDEX IF NOT EXISTS dispatches_webhook"
+	" ON webhook_dispatches (webhook_id, created_at);"
+	"CREATE INDEX IF NOT EXISTS dispatches_user"
+	" ON webhook_dispatches (user_id, created_at);";
 
 static void close_thread_store(void *p)
 {
@@ -251,8 +277,8 @@ struct store *store_thread(void)
  * parameter: s text (NULL or "" binds NULL when upper-case S), i int64,
  * d double, b blob (pointer, size_t). Returns NULL on error (logged).
  */
-static sqlite3_stmt *prep(struct store *st, const char *sql,
-			  const char *fmt, ...)
+sqlite3_stmt *sql_prep(struct store *st, const char *sql, const char *fmt,
+		       ...)
 {
 	sqlite3_stmt *stmt = NULL;
 	va_list ap;
@@ -304,7 +330,7 @@ static sqlite3_stmt *prep(struct store *st, const char *sql,
 }
 
 /* Step a statement that returns no rows and finalize it. */
-static int run(struct store *st, sqlite3_stmt *stmt)
+int sql_run(struct store *st, sqlite3_stmt *stmt)
 {
 	int rc;
 
@@ -322,7 +348,7 @@ static int run(struct store *st, sqlite3_stmt *stmt)
 
 /* Step to the first row: 0 with a row, STORE_NOT_FOUND, or -1. The
  * statement is finalized unless 0 is returned. */
-static int first_row(struct store *st, sqlite3_stmt *stmt)
+int sql_first_row(struct store *st, sqlite3_stmt *stmt)
 {
 	int rc;
 
@@ -338,14 +364,14 @@ static int first_row(struct store *st, sqlite3_stmt *stmt)
 	return -1;
 }
 
-static void col_copy(sqlite3_stmt *stmt, int col, char *out, size_t size)
+void sql_col_copy(sqlite3_stmt *stmt, int col, char *out, size_t size)
 {
 	const unsigned char *s = sqlite3_column_text(stmt, col);
 
 	snprintf(out, size, "%s", s ? (const char *)s : "");
 }
 
-static char *col_dup(sqlite3_stmt *stmt, int col)
+char *sql_col_dup(sqlite3_stmt *stmt, int col)
 {
 	const unsigned char *s = sqlite3_column_text(stmt, col);
 
@@ -355,12 +381,12 @@ static char *col_dup(sqlite3_stmt *stmt, int col)
 
 int store_begin(struct store *st)
 {
-	return run(st, prep(st, "BEGIN IMMEDIATE", ""));
+	return sql_run(st, sql_prep(st, "BEGIN IMMEDIATE", ""));
 }
 
 int store_commit(struct store *st)
 {
-	return run(st, prep(st, "COMMIT", ""));
+	return sql_run(st, sql_prep(st, "COMMIT", ""));
 }
 
 void store_rollback(struct store *st)
@@ -372,53 +398,53 @@ void store_rollback(struct store *st)
 
 static int user_row(struct store *st, sqlite3_stmt *stmt, struct user *out)
 {
-	int rc = first_row(st, stmt);
+	int rc = sql_first_row(st, stmt);
 
 	if (rc)
 		return rc;
-	col_copy(stmt, 0, out->id, sizeof(out->id));
-	col_copy(stmt, 1, out->username, sizeof(out->username));
+	sql_col_copy(stmt, 0, out->id, sizeof(out->id));
+	sql_col_copy(stmt, 1, out->username, sizeof(out->username));
 	sqlite3_finalize(stmt);
 	return 0;
 }
 
 int store_user_by_token(struct store *st, const char *token, struct user *out)
 {
-	return user_row(st, prep(st, "SELECT id, username FROM users"
+	return user_row(st, sql_prep(st, "SELECT id, username FROM users"
 				 " WHERE token = ?", "s", token), out);
 }
 
 int store_user_by_name(struct store *st, const char *username,
 		       struct user *out)
 {
-	return user_row(st, prep(st, "SELECT id, username FROM users"
+	return user_row(st, sql_prep(st, "SELECT id, username FROM users"
 				 " WHERE username = ?", "s", username), out);
 }
 
 int store_user_by_id(struct store *st, const char *id, struct user *out)
 {
-	return user_row(st, prep(st, "SELECT id, username FROM users"
+	return user_row(st, sql_prep(st, "SELECT id, username FROM users"
 				 " WHERE id = ?", "s", id), out);
 }
 
 int store_user_token(struct store *st, const char *user_id, char *out,
 		     size_t size)
 {
-	sqlite3_stmt *stmt = prep(st, "SELECT token FROM users WHERE id = ?",
+	sqlite3_stmt *stmt = sql_prep(st, "SELECT token FROM users WHERE id = ?",
 				  "s", user_id);
-	int rc = first_row(st, stmt);
+	int rc = sql_first_row(st, stmt);
 
 	if (rc)
 		return rc;
-	col_copy(stmt, 0, out, size);
+	sql_col_copy(stmt, 0, out, size);
 	sqlite3_finalize(stmt);
 	return 0;
 }
 
 int store_user_count(struct store *st, int64_t *count)
 {
-	sqlite3_stmt *stmt = prep(st, "SELECT count(*) FROM users", "");
-	int rc = first_row(st, stmt);
+	sqlite3_stmt *stmt = sql_prep(st, "SELECT count(*) FROM users", "");
+	int rc = sql_first_row(st, stmt);
 
 	if (rc)
 		return rc;
@@ -432,7 +458,7 @@ int store_user_create(struct store *st, const char *username,
 {
 	id_new(out->id);
 	snprintf(out->username, sizeof(out->username), "%s", username);
-	return run(st, prep(st, "INSERT INTO users VALUES (?, ?, ?, ?)",
+	return sql_run(st, sql_prep(st, "INSERT INTO users VALUES (?, ?, ?, ?)",
 			    "sssi", out->id, username, token, time_now_ms()));
 }
 
@@ -445,15 +471,15 @@ static const char *doc_table(enum store_kind kind)
 
 static int doc_row(struct store *st, sqlite3_stmt *stmt, struct store_doc *out)
 {
-	int rc = first_row(st, stmt);
+	int rc = sql_first_row(st, stmt);
 
 	if (rc)
 		return rc;
-	col_copy(stmt, 0, out->id, sizeof(out->id));
-	col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
-	col_copy(stmt, 2, out->parent_id, sizeof(out->parent_id));
-	out->name = col_dup(stmt, 3);
-	out->doc = col_dup(stmt, 4);
+	sql_col_copy(stmt, 0, out->id, sizeof(out->id));
+	sql_col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
+	sql_col_copy(stmt, 2, out->parent_id, sizeof(out->parent_id));
+	out->name = sql_col_dup(stmt, 3);
+	out->doc = sql_col_dup(stmt, 4);
 	out->doc_len = (size_t)sqlite3_column_bytes(stmt, 4);
 	sqlite3_finalize(stmt);
 	return 0;
@@ -466,7 +492,7 @@ int store_doc_get(struct store *st, enum store_kind kind, const char *id,
 
 	snprintf(sql, sizeof(sql), "SELECT id, user_id, parent_id, name, doc"
 		 " FROM %s WHERE id = ?", doc_table(kind));
-	return doc_row(st, prep(st, sql, "s", id), out);
+	return doc_row(st, sql_prep(st, sql, "s", id), out);
 }
 
 int store_doc_find(struct store *st, enum store_kind kind,
@@ -476,7 +502,7 @@ int store_doc_find(struct store *st, enum store_kind kind,
 
 	snprintf(sql, sizeof(sql), "SELECT id, user_id, parent_id, name, doc"
 		 " FROM %s WHERE user_id = ? AND name = ?", doc_table(kind));
-	return doc_row(st, prep(st, sql, "ss", user_id, name), out);
+	return doc_row(st, sql_prep(st, sql, "ss", user_id, name), out);
 }
 
 /* 1 if another document of the user has this name, 0 if not, -1 on error. */
@@ -508,7 +534,7 @@ int store_doc_put(struct store *st, enum store_kind kind,
 		return taken < 0 ? -1 : STORE_CONFLICT;
 	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO %s"
 		 " VALUES (?, ?, ?, ?, ?)", doc_table(kind));
-	return run(st, prep(st, sql, "sssss", d->id, d->user_id, d->parent_id,
+	return sql_run(st, sql_prep(st, sql, "sssss", d->id, d->user_id, d->parent_id,
 			    d->name, d->doc));
 }
 
@@ -521,7 +547,7 @@ int store_doc_count_run(struct store *st, enum store_kind kind,
 		 " '$.stats.totalRuns', coalesce(json_extract(doc,"
 		 " '$.stats.totalRuns'), 0) + 1) WHERE id = ?",
 		 doc_table(kind));
-	return run(st, prep(st, sql, "s", id));
+	return sql_run(st, sql_prep(st, sql, "s", id));
 }
 
 int store_doc_delete(struct store *st, enum store_kind kind, const char *id)
@@ -530,7 +556,7 @@ int store_doc_delete(struct store *st, enum store_kind kind, const char *id)
 
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?",
 		 doc_table(kind));
-	return run(st, prep(st, sql, "s", id));
+	return sql_run(st, sql_prep(st, sql, "s", id));
 }
 
 /* Append the first column of each row as a JSON array element. */
@@ -559,9 +585,9 @@ static int list_rows(struct store *st, sqlite3_stmt *stmt, struct buf *out,
 	return 0;
 }
 
-static int count_rows(struct store *st, sqlite3_stmt *stmt, int64_t *total)
+int sql_count_rows(struct store *st, sqlite3_stmt *stmt, int64_t *total)
 {
-	int rc = first_row(st, stmt);
+	int rc = sql_first_row(st, stmt);
 
 	if (rc)
 		return rc < 0 ? -1 : 0;
@@ -578,12 +604,12 @@ int store_doc_list(struct store *st, enum store_kind kind, const char *user_id,
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE user_id = ?",
 		 doc_table(kind));
-	if (count_rows(st, prep(st, sql, "s", user_id), total))
+	if (sql_count_rows(st, sql_prep(st, sql, "s", user_id), total))
 		return -1;
 	snprintf(sql, sizeof(sql), "SELECT doc FROM %s WHERE user_id = ?"
 		 " ORDER BY rowid %s LIMIT ? OFFSET ?", doc_table(kind),
 		 desc ? "DESC" : "ASC");
-	return list_rows(st, prep(st, sql, "sii", user_id, limit, offset), out,
+	return list_rows(st, sql_prep(st, sql, "sii", user_id, limit, offset), out,
 			 count);
 }
 
@@ -599,10 +625,10 @@ void store_doc_release(struct store_doc *d)
 int store_build_next_seq(struct store *st, const char *actor_id,
 			 const char *version, int64_t *seq)
 {
-	sqlite3_stmt *stmt = prep(st, "SELECT coalesce(max(seq), 0) + 1"
+	sqlite3_stmt *stmt = sql_prep(st, "SELECT coalesce(max(seq), 0) + 1"
 				  " FROM builds WHERE actor_id = ? AND version = ?",
 				  "ss", actor_id, version);
-	int rc = first_row(st, stmt);
+	int rc = sql_first_row(st, stmt);
 
 	if (rc)
 		return -1;
@@ -614,7 +640,7 @@ int store_build_next_seq(struct store *st, const char *actor_id,
 int store_build_put(struct store *st, const struct build *b,
 		    const char *version, int64_t seq)
 {
-	return run(st, prep(st, "INSERT OR REPLACE INTO builds VALUES"
+	return sql_run(st, sql_prep(st, "INSERT OR REPLACE INTO builds VALUES"
 			    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssssissSSs",
 			    b->id, b->actor_id, b->user_id, version, seq,
 			    b->number, b->status, b->command, b->input_schema,
@@ -623,18 +649,18 @@ int store_build_put(struct store *st, const struct build *b,
 
 static int build_row(struct store *st, sqlite3_stmt *stmt, struct build *out)
 {
-	int rc = first_row(st, stmt);
+	int rc = sql_first_row(st, stmt);
 
 	if (rc)
 		return rc;
-	col_copy(stmt, 0, out->id, sizeof(out->id));
-	col_copy(stmt, 1, out->actor_id, sizeof(out->actor_id));
-	col_copy(stmt, 2, out->user_id, sizeof(out->user_id));
-	col_copy(stmt, 3, out->number, sizeof(out->number));
-	col_copy(stmt, 4, out->status, sizeof(out->status));
-	out->command = col_dup(stmt, 5);
-	out->input_schema = col_dup(stmt, 6);
-	out->doc = col_dup(stmt, 7);
+	sql_col_copy(stmt, 0, out->id, sizeof(out->id));
+	sql_col_copy(stmt, 1, out->actor_id, sizeof(out->actor_id));
+	sql_col_copy(stmt, 2, out->user_id, sizeof(out->user_id));
+	sql_col_copy(stmt, 3, out->number, sizeof(out->number));
+	sql_col_copy(stmt, 4, out->status, sizeof(out->status));
+	out->command = sql_col_dup(stmt, 5);
+	out->input_schema = sql_col_dup(stmt, 6);
+	out->doc = sql_col_dup(stmt, 7);
 	sqlite3_finalize(stmt);
 	return 0;
 }
@@ -644,21 +670,21 @@ static int build_row(struct store *st, sqlite3_stmt *stmt, struct build *out)
 
 int store_build_get(struct store *st, const char *id, struct build *out)
 {
-	return build_row(st, prep(st, "SELECT " BUILD_COLUMNS " FROM builds"
+	return build_row(st, sql_prep(st, "SELECT " BUILD_COLUMNS " FROM builds"
 				  " WHERE id = ?", "s", id), out);
 }
 
 int store_build_resolve(struct store *st, const char *actor_id,
 			const char *tag_or_number, struct build *out)
 {
-	int rc = build_row(st, prep(st, "SELECT " BUILD_COLUMNS " FROM builds"
+	int rc = build_row(st, sql_prep(st, "SELECT " BUILD_COLUMNS " FROM builds"
 				    " WHERE id = (SELECT build_id FROM build_tags"
 				    " WHERE actor_id = ? AND tag = ?)", "ss",
 				    actor_id, tag_or_number), out);
 
 	if (rc != STORE_NOT_FOUND)
 		return rc;
-	return build_row(st, prep(st, "SELECT " BUILD_COLUMNS " FROM builds"
+	return build_row(st, sql_prep(st, "SELECT " BUILD_COLUMNS " FROM builds"
 				  " WHERE actor_id = ? AND number = ?", "ss",
 				  actor_id, tag_or_number), out);
 }
@@ -666,7 +692,7 @@ int store_build_resolve(struct store *st, const char *actor_id,
 int store_build_tag(struct store *st, const char *actor_id, const char *tag,
 		    const char *build_id)
 {
-	return run(st, prep(st, "INSERT OR REPLACE INTO build_tags"
+	return sql_run(st, sql_prep(st, "INSERT OR REPLACE INTO build_tags"
 			    " VALUES (?, ?, ?)", "sss", actor_id, tag,
 			    build_id));
 }
@@ -675,10 +701,10 @@ int store_build_list(struct store *st, const char *actor_id, int64_t offset,
 		     int64_t limit, int desc, struct buf *out, int64_t *total,
 		     int64_t *count)
 {
-	if (count_rows(st, prep(st, "SELECT count(*) FROM builds"
+	if (sql_count_rows(st, sql_prep(st, "SELECT count(*) FROM builds"
 				" WHERE actor_id = ?", "s", actor_id), total))
 		return -1;
-	return list_rows(st, prep(st, desc ?
+	return list_rows(st, sql_prep(st, desc ?
 		"SELECT doc FROM builds WHERE actor_id = ? ORDER BY rowid DESC"
 		" LIMIT ? OFFSET ?" :
 		"SELECT doc FROM builds WHERE actor_id = ? ORDER BY rowid"
@@ -704,7 +730,7 @@ void store_build_release(struct build *b)
 
 int store_run_insert(struct store *st, const struct run *r)
 {
-	return run(st, prep(st, "INSERT INTO runs (" RUN_COLUMNS ") VALUES"
+	return sql_run(st, sql_prep(st, "INSERT INTO runs (" RUN_COLUMNS ") VALUES"
 		" (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
 		" ?, ?, ?, ?)",
 		"sssssssSiiiidissssiiidii", r->id, r->user_id, r->actor_id,
@@ -720,24 +746,24 @@ int store_run_insert(struct store *st, const struct run *r)
 /* Fill out from the current row of a SELECT RUN_COLUMNS statement. */
 static void run_from_row(sqlite3_stmt *stmt, struct run *out)
 {
-	col_copy(stmt, 0, out->id, sizeof(out->id));
-	col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
-	col_copy(stmt, 2, out->actor_id, sizeof(out->actor_id));
-	col_copy(stmt, 3, out->task_id, sizeof(out->task_id));
-	col_copy(stmt, 4, out->build_id, sizeof(out->build_id));
-	col_copy(stmt, 5, out->build_number, sizeof(out->build_number));
-	col_copy(stmt, 6, out->status, sizeof(out->status));
-	out->status_message = col_dup(stmt, 7);
+	sql_col_copy(stmt, 0, out->id, sizeof(out->id));
+	sql_col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
+	sql_col_copy(stmt, 2, out->actor_id, sizeof(out->actor_id));
+	sql_col_copy(stmt, 3, out->task_id, sizeof(out->task_id));
+	sql_col_copy(stmt, 4, out->build_id, sizeof(out->build_id));
+	sql_col_copy(stmt, 5, out->build_number, sizeof(out->build_number));
+	sql_col_copy(stmt, 6, out->status, sizeof(out->status));
+	out->status_message = sql_col_dup(stmt, 7);
 	out->status_message_terminal = sqlite3_column_int(stmt, 8);
 	out->started_at = sqlite3_column_int64(stmt, 9);
 	out->finished_at = sqlite3_column_int64(stmt, 10);
 	out->exit_code = sqlite3_column_int(stmt, 11);
 	out->timeout_secs = sqlite3_column_double(stmt, 12);
 	out->memory_mbytes = sqlite3_column_int64(stmt, 13);
-	col_copy(stmt, 14, out->dataset_id, sizeof(out->dataset_id));
-	col_copy(stmt, 15, out->kvs_id, sizeof(out->kvs_id));
-	col_copy(stmt, 16, out->rq_id, sizeof(out->rq_id));
-	col_copy(stmt, 17, out->origin, sizeof(out->origin));
+	sql_col_copy(stmt, 14, out->dataset_id, sizeof(out->dataset_id));
+	sql_col_copy(stmt, 15, out->kvs_id, sizeof(out->kvs_id));
+	sql_col_copy(stmt, 16, out->rq_id, sizeof(out->rq_id));
+	sql_col_copy(stmt, 17, out->origin, sizeof(out->origin));
 	out->input_body_len = sqlite3_column_int64(stmt, 18);
 	out->pid = sqlite3_column_int64(stmt, 19);
 	out->max_items = sqlite3_column_int64(stmt, 20);
@@ -748,7 +774,7 @@ static void run_from_row(sqlite3_stmt *stmt, struct run *out)
 
 static int run_row(struct store *st, sqlite3_stmt *stmt, struct run *out)
 {
-	int rc = first_row(st, stmt);
+	int rc = sql_first_row(st, stmt);
 
 	if (rc)
 		return rc;
@@ -770,11 +796,11 @@ int store_run_list(struct store *st, const struct run_filter *f,
 	struct run run;
 	int rc, stop = 0;
 
-	if (count_rows(st, prep(st, "SELECT count(*) FROM runs" RUN_FILTER,
+	if (sql_count_rows(st, sql_prep(st, "SELECT count(*) FROM runs" RUN_FILTER,
 				"ssss", f->user_id, f->actor_id, f->task_id,
 				f->status), total))
 		return -1;
-	stmt = prep(st, desc ?
+	stmt = sql_prep(st, desc ?
 		    "SELECT " RUN_COLUMNS " FROM runs" RUN_FILTER
 		    " ORDER BY started_at DESC, rowid DESC LIMIT ?5 OFFSET ?6" :
 		    "SELECT " RUN_COLUMNS " FROM runs" RUN_FILTER
@@ -801,14 +827,14 @@ int store_run_list(struct store *st, const struct run_filter *f,
 
 int store_run_get(struct store *st, const char *id, struct run *out)
 {
-	return run_row(st, prep(st, "SELECT " RUN_COLUMNS " FROM runs"
+	return run_row(st, sql_prep(st, "SELECT " RUN_COLUMNS " FROM runs"
 				" WHERE id = ?", "s", id), out);
 }
 
 int store_run_last_of_task(struct store *st, const char *task_id,
 			   struct run *out)
 {
-	return run_row(st, prep(st, "SELECT " RUN_COLUMNS " FROM runs"
+	return run_row(st, sql_prep(st, "SELECT " RUN_COLUMNS " FROM runs"
 				" WHERE task_id = ? ORDER BY started_at DESC,"
 				" rowid DESC LIMIT 1", "s", task_id), out);
 }
@@ -816,14 +842,14 @@ int store_run_last_of_task(struct store *st, const char *task_id,
 int store_run_set_running(struct store *st, const char *id, int64_t pid)
 {
 	/* An abort may have come first: ABORTING stays. */
-	return run(st, prep(st, "UPDATE runs SET pid = ?, status = CASE status"
+	return sql_run(st, sql_prep(st, "UPDATE runs SET pid = ?, status = CASE status"
 			    " WHEN 'READY' THEN 'RUNNING' ELSE status END"
 			    " WHERE id = ?", "is", pid, id));
 }
 
 int store_run_restart(struct store *st, const char *id)
 {
-	return run(st, prep(st, "UPDATE runs SET status = 'READY', pid = 0,"
+	return sql_run(st, sql_prep(st, "UPDATE runs SET status = 'READY', pid = 0,"
 			    " restart_count = restart_count + 1 WHERE id = ?"
 			    " AND status = 'RUNNING'", "s", id));
 }
@@ -831,7 +857,7 @@ int store_run_restart(struct store *st, const char *id)
 int store_run_set_stopping(struct store *st, const char *id,
 			   const char *status, int *changed)
 {
-	if (run(st, prep(st, "UPDATE runs SET status = ? WHERE id = ?"
+	if (sql_run(st, sql_prep(st, "UPDATE runs SET status = ? WHERE id = ?"
 			 " AND status IN ('READY', 'RUNNING')", "ss", status,
 			 id)))
 		return -1;
@@ -843,7 +869,7 @@ int store_run_finish(struct store *st, const char *id, const char *status,
 		     int exit_code, int64_t finished_at, const char *message)
 {
 	/* A message the actor set stays, unless the runner has a reason. */
-	return run(st, prep(st, "UPDATE runs SET status = ?, exit_code = ?,"
+	return sql_run(st, sql_prep(st, "UPDATE runs SET status = ?, exit_code = ?,"
 			    " finished_at = ?,"
 			    " status_message = coalesce(?, status_message)"
 			    " WHERE id = ?", "siiSs", status,
@@ -853,7 +879,7 @@ int store_run_finish(struct store *st, const char *id, const char *status,
 int store_run_set_message(struct store *st, const char *id,
 			  const char *message, int terminal)
 {
-	return run(st, prep(st, "UPDATE runs SET status_message = ?,"
+	return sql_run(st, sql_prep(st, "UPDATE runs SET status_message = ?,"
 			    " message_terminal = ? WHERE id = ?", "Sis",
 			    message, (int64_t)terminal, id));
 }
@@ -862,7 +888,7 @@ int store_unfinished_runs(struct store *st,
 			  void (*fn)(void *ctx, const char *run_id, int64_t pid),
 			  void *ctx)
 {
-	sqlite3_stmt *stmt = prep(st, "SELECT id, pid FROM runs WHERE status"
+	sqlite3_stmt *stmt = sql_prep(st, "SELECT id, pid FROM runs WHERE status"
 				  " IN ('READY', 'RUNNING', 'ABORTING',"
 				  " 'TIMING-OUT')", "");
 	int rc;
@@ -885,7 +911,7 @@ struct restarted_run {
 /* Read the runs to restart into list (struct restarted_run entries). */
 static int list_restarts(struct store *st, struct buf *list)
 {
-	sqlite3_stmt *stmt = prep(st, "SELECT id, status = 'RUNNING' FROM runs"
+	sqlite3_stmt *stmt = sql_prep(st, "SELECT id, status = 'RUNNING' FROM runs"
 				  " WHERE restart_on_error AND status IN"
 				  " ('READY', 'RUNNING')"
 				  " ORDER BY started_at, rowid", "");
@@ -895,7 +921,7 @@ static int list_restarts(struct store *st, struct buf *list)
 	if (!stmt)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		col_copy(stmt, 0, r.id, sizeof(r.id));
+		sql_col_copy(stmt, 0, r.id, sizeof(r.id));
 		r.was_running = sqlite3_column_int(stmt, 1);
 		buf_append(list, &r, sizeof(r));
 	}
@@ -922,7 +948,7 @@ static int end_unfinished(struct store *st, int64_t now_ms, int *ended)
 	size_t i;
 
 	for (i = 0; i < sizeof(sql) / sizeof(*sql); i++) {
-		if (run(st, prep(st, sql[i], "i", now_ms)))
+		if (sql_run(st, sql_prep(st, sql[i], "i", now_ms)))
 			return -1;
 		*ended += sqlite3_changes(st->db);
 	}
@@ -940,7 +966,7 @@ int store_recover_runs(struct store *st, int64_t now_ms,
 	if (store_begin(st))
 		return -1;
 	if (list_restarts(st, &list) ||
-	    run(st, prep(st, "UPDATE runs SET status = 'READY', pid = 0,"
+	    sql_run(st, sql_prep(st, "UPDATE runs SET status = 'READY', pid = 0,"
 			 " restart_count = restart_count +"
 			 " (status = 'RUNNING')"
 			 " WHERE restart_on_error AND status IN"
@@ -970,7 +996,7 @@ void store_run_release(struct run *r)
 int store_storage_create(struct store *st, enum storage_kind kind,
 			 const struct storage *s)
 {
-	return run(st, prep(st, "INSERT INTO storages VALUES"
+	return sql_run(st, sql_prep(st, "INSERT INTO storages VALUES"
 			    " (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", "sisSssiii",
 			    s->id, (int64_t)kind, s->user_id, s->name,
 			    s->actor_id, s->run_id, s->created_at,
@@ -980,15 +1006,15 @@ int store_storage_create(struct store *st, enum storage_kind kind,
 static int storage_row(struct store *st, sqlite3_stmt *stmt,
 		       struct storage *out)
 {
-	int rc = first_row(st, stmt);
+	int rc = sql_first_row(st, stmt);
 
 	if (rc)
 		return rc;
-	col_copy(stmt, 0, out->id, sizeof(out->id));
-	col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
-	col_copy(stmt, 2, out->name, sizeof(out->name));
-	col_copy(stmt, 3, out->actor_id, sizeof(out->actor_id));
-	col_copy(stmt, 4, out->run_id, sizeof(out->run_id));
+	sql_col_copy(stmt, 0, out->id, sizeof(out->id));
+	sql_col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
+	sql_col_copy(stmt, 2, out->name, sizeof(out->name));
+	sql_col_copy(stmt, 3, out->actor_id, sizeof(out->actor_id));
+	sql_col_copy(stmt, 4, out->run_id, sizeof(out->run_id));
 	out->created_at = sqlite3_column_int64(stmt, 5);
 	out->modified_at = sqlite3_column_int64(stmt, 6);
 	out->accessed_at = sqlite3_column_int64(stmt, 7);
@@ -1003,7 +1029,7 @@ static int storage_row(struct store *st, sqlite3_stmt *stmt,
 int store_storage_get(struct store *st, enum storage_kind kind,
 		      const char *id, struct storage *out)
 {
-	return storage_row(st, prep(st, "SELECT " STORAGE_COLUMNS
+	return storage_row(st, sql_prep(st, "SELECT " STORAGE_COLUMNS
 				    " FROM storages WHERE id = ? AND kind = ?",
 				    "si", id, (int64_t)kind), out);
 }
@@ -1012,7 +1038,7 @@ int store_storage_find(struct store *st, enum storage_kind kind,
 		       const char *user_id, const char *name,
 		       struct storage *out)
 {
-	return storage_row(st, prep(st, "SELECT " STORAGE_COLUMNS
+	return storage_row(st, sql_prep(st, "SELECT " STORAGE_COLUMNS
 				    " FROM storages WHERE kind = ?"
 				    " AND user_id = ? AND name = ?", "iss",
 				    (int64_t)kind, user_id, name), out);
@@ -1030,14 +1056,14 @@ int store_items_append(struct store *st, const char *dataset_id,
 
 	if (store_begin(st))
 		return -1;
-	stmt = prep(st, "SELECT item_count FROM storages WHERE id = ?", "s",
+	stmt = sql_prep(st, "SELECT item_count FROM storages WHERE id = ?", "s",
 		    dataset_id);
-	if (first_row(st, stmt))
+	if (sql_first_row(st, stmt))
 		goto fail;
 	first = sqlite3_column_int64(stmt, 0);
 	sqlite3_finalize(stmt);
 
-	stmt = prep(st, "INSERT INTO items VALUES (?, ?, ?)", "s", dataset_id);
+	stmt = sql_prep(st, "INSERT INTO items VALUES (?, ?, ?)", "s", dataset_id);
 	if (!stmt)
 		goto fail;
 	/* One prepared statement reused for every item of the batch. */
@@ -1056,7 +1082,7 @@ int store_items_append(struct store *st, const char *dataset_id,
 	}
 	sqlite3_finalize(stmt);
 
-	if (run(st, prep(st, "UPDATE storages SET item_count = ?,"
+	if (sql_run(st, sql_prep(st, "UPDATE storages SET item_count = ?,"
 			 " modified_at = ? WHERE id = ?", "iis",
 			 first + (int64_t)count, time_now_ms(), dataset_id)))
 		goto fail;
@@ -1076,7 +1102,7 @@ int store_items_read(struct store *st, const char *dataset_id, int64_t from,
 	sqlite3_stmt *stmt;
 	int rc;
 
-	stmt = prep(st, desc ?
+	stmt = sql_prep(st, desc ?
 		    "SELECT idx, body FROM items WHERE dataset_id = ?"
 		    " AND idx >= ? AND idx < ? ORDER BY idx DESC" :
 		    "SELECT idx, body FROM items WHERE dataset_id = ?"
@@ -1107,15 +1133,15 @@ int store_items_read(struct store *st, const char *dataset_id, int64_t from,
 int store_record_get(struct store *st, const char *kvs_id, const char *key,
 		     struct kv_record *out)
 {
-	sqlite3_stmt *stmt = prep(st, "SELECT content_type, value FROM records"
+	sqlite3_stmt *stmt = sql_prep(st, "SELECT content_type, value FROM records"
 				  " WHERE kvs_id = ? AND key = ?", "ss",
 				  kvs_id, key);
-	int rc = first_row(st, stmt);
+	int rc = sql_first_row(st, stmt);
 	const void *value;
 
 	if (rc)
 		return rc;
-	out->content_type = col_dup(stmt, 0);
+	out->content_type = sql_col_dup(stmt, 0);
 	value = sqlite3_column_blob(stmt, 1);
 	out->len = (size_t)sqlite3_column_bytes(stmt, 1);
 	out->value = xmalloc(out->len + 1);
@@ -1129,7 +1155,7 @@ int store_record_get(struct store *st, const char *kvs_id, const char *key,
 int store_record_put(struct store *st, const char *kvs_id, const char *key,
 		     const char *content_type, const void *value, size_t len)
 {
-	return run(st, prep(st, "INSERT OR REPLACE INTO records"
+	return sql_run(st, sql_prep(st, "INSERT OR REPLACE INTO records"
 			    " VALUES (?, ?, ?, ?, ?)", "sssbi", kvs_id, key,
 			    content_type, value ? value : "", len,
 			    time_now_ms()));

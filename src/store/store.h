@@ -15,7 +15,8 @@
  *
  * A run moves READY -> RUNNING [runner: spawn] -> SUCCEEDED | FAILED
  * [runner: reap]; a run found READY or RUNNING when actord starts is set to
- * FAILED [store_recover_runs], since its process was lost with the server.
+ * FAILED, since its process was lost with the server, or back to READY
+ * with restartOnError [store_recover_runs].
  */
 #ifndef ACTORD_STORE_STORE_H
 #define ACTORD_STORE_STORE_H
@@ -270,5 +271,121 @@ int store_record_get(struct store *st, const char *kvs_id, const char *key,
 int store_record_put(struct store *st, const char *kvs_id, const char *key,
 		     const char *content_type, const void *value, size_t len);
 void store_record_release(struct kv_record *r);
+
+/* Webhooks and their dispatches (sqlite_webhooks.c) ---------------------- */
+
+/*
+ * A webhook: persistent (condition_actor_id or condition_task_id set) or
+ * ad hoc, made by a run's `webhooks` option (condition_run_id set). The
+ * strings are owned by the struct; NULL when absent.
+ */
+struct webhook {
+	char id[ID_SIZE];
+	char user_id[ID_SIZE];
+	int is_ad_hoc;
+	unsigned event_types;		/* mask of WEBHOOK_EVENT_* */
+	char *request_url;
+	char *payload_template;		/* NULL: the default payload */
+	char *headers_template;
+	char *idempotency_key;		/* unique per user */
+	char *description;
+	int should_interpolate_strings, do_not_retry, ignore_ssl_errors;
+	char condition_actor_id[ID_SIZE];	/* "" when not set */
+	char condition_task_id[ID_SIZE];
+	char condition_run_id[ID_SIZE];
+	int64_t created_at, modified_at;	/* ms since the epoch */
+	/* Filled by the reads only: */
+	int64_t total_dispatches;
+	char last_dispatch_status[16];	/* "" when none */
+	char last_dispatch_finished_at[32];	/* ISO time; "" when none */
+};
+
+/* STORE_CONFLICT when the user has a webhook with its idempotency_key. */
+int store_webhook_insert(struct store *st, const struct webhook *w);
+/* Replace the fields of the webhook w->id; STORE_NOT_FOUND, STORE_CONFLICT. */
+int store_webhook_update(struct store *st, const struct webhook *w);
+/* The webhook id of user_id; another user's is STORE_NOT_FOUND. */
+int store_webhook_get(struct store *st, const char *user_id, const char *id,
+		      struct webhook *out);
+int store_webhook_find_key(struct store *st, const char *user_id,
+			   const char *idempotency_key, struct webhook *out);
+/* Delete the webhook and its dispatches that have ended. */
+int store_webhook_delete(struct store *st, const char *user_id,
+			 const char *id);
+
+/* The webhooks of a list: the user's, narrowed by a condition not "". */
+struct webhook_filter {
+	const char *user_id;
+	const char *actor_id;
+	const char *task_id;
+};
+
+/* Call fn for each webhook of the page, oldest first or newest first with
+ * desc; *total gets how many f matches. fn returns 0 to go on. */
+int store_webhook_list(struct store *st, const struct webhook_filter *f,
+		       int64_t offset, int64_t limit, int desc,
+		       int (*fn)(void *ctx, const struct webhook *w),
+		       void *ctx, int64_t *total);
+/*
+ * Call fn for each webhook of the run's user that listens to event (one
+ * WEBHOOK_EVENT_* bit) and whose condition is the run, its actor or its
+ * task.
+ */
+int store_webhook_matching(struct store *st, const struct run *run,
+			   unsigned event,
+			   int (*fn)(void *ctx, const struct webhook *w),
+			   void *ctx);
+void store_webhook_release(struct webhook *w);
+
+/*
+ * One delivery of an event to a webhook. It is ACTIVE until a request
+ * succeeds (SUCCEEDED) or the retries run out (FAILED). The payload and
+ * headers are rendered once, when the event fires, so every attempt and
+ * a resume after a restart send the same bytes. The URL and the flags
+ * are copied from the webhook for the same reason.
+ */
+struct webhook_dispatch {
+	char id[ID_SIZE];
+	char webhook_id[ID_SIZE];
+	char user_id[ID_SIZE];
+	char status[16];		/* ACTIVE, SUCCEEDED or FAILED */
+	char event_type[32];		/* "ACTOR.RUN.SUCCEEDED" */
+	char *event_data;		/* JSON object */
+	char *request_url;
+	char *payload;			/* the request body */
+	char *headers;			/* JSON object of extra headers, or NULL */
+	int do_not_retry, ignore_ssl_errors;
+	int64_t attempts;		/* requests finished so far */
+	int64_t next_attempt_at;	/* ms since the epoch */
+	char *calls;			/* JSON array, one object per request */
+	int64_t created_at;
+};
+
+int store_dispatch_insert(struct store *st, const struct webhook_dispatch *d);
+/* user_id "" matches any user. */
+int store_dispatch_get(struct store *st, const char *user_id, const char *id,
+		       struct webhook_dispatch *out);
+/* The dispatches of user_id, of webhook_id unless it is "". */
+int store_dispatch_list(struct store *st, const char *user_id,
+			const char *webhook_id, int64_t offset, int64_t limit,
+			int desc,
+			int (*fn)(void *ctx, const struct webhook_dispatch *d),
+			void *ctx, int64_t *total);
+/* Call fn for at most limit ACTIVE dispatches due at now_ms, the longest
+ * due first. */
+int store_dispatch_due(struct store *st, int64_t now_ms, int64_t limit,
+		       int (*fn)(void *ctx, const struct webhook_dispatch *d),
+		       void *ctx);
+/* The earliest next_attempt_at after now_ms of an ACTIVE dispatch;
+ * STORE_NOT_FOUND when none waits. */
+int store_dispatch_next_due(struct store *st, int64_t now_ms, int64_t *at);
+/*
+ * Record one finished request: append call (a JSON object) to calls,
+ * count the attempt, and set status and next_attempt_at.
+ */
+int store_dispatch_record_call(struct store *st, const char *id,
+			       const char *status, int64_t next_attempt_at,
+			       const char *call);
+void store_dispatch_release(struct webhook_dispatch *d);
 
 #endif

@@ -67,6 +67,10 @@ static inline void buf_put_json_cstr(struct buf *b, const char *s)
 	buf_put_json_string(b, s, strlen(s));
 }
 
+/* Append s with each byte that is not part of valid UTF-8 (RFC 3629)
+ * replaced by U+FFFD, for text echoed into JSON that must stay UTF-8. */
+void buf_put_valid_utf8(struct buf *b, const char *s, size_t len);
+
 void buf_reset(struct buf *b);		/* len = 0, keeps memory */
 void buf_release(struct buf *b);	/* frees memory, back to BUF_INIT */
 
