@@ -35,6 +35,8 @@ void api_abort_run(struct req *r);
 void api_get_log(struct req *r);
 void api_get_last_run(struct req *r);
 void api_get_last_run_items(struct req *r);
+void api_get_actor_last_run(struct req *r);
+void api_get_actor_last_run_items(struct req *r);
 void api_get_run_items(struct req *r);
 
 void api_run_task_sync_items(struct req *r);
@@ -58,6 +60,8 @@ void api_list_actor_webhooks(struct req *r);
 void api_list_dispatches(struct req *r);
 void api_get_dispatch(struct req *r);
 
+/* 1 if s is a run status: READY, RUNNING, SUCCEEDED and so on. */
+int api_valid_run_status(const char *s);
 /* 1 if mb is a valid memory size: a power of 2 from 128 to 32768. */
 int api_valid_memory(double mb);
 /*

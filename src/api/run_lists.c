@@ -13,7 +13,7 @@ static const char *const statuses[] = {
 	"ABORTING", "ABORTED",
 };
 
-static int is_status(const char *s)
+int api_valid_run_status(const char *s)
 {
 	size_t i;
 
@@ -44,7 +44,7 @@ static void list_runs(struct req *r, const char *actor_id,
 
 	if (api_list_begin(r, &l))
 		return;
-	if (status && *status && !is_status(status)) {
+	if (status && *status && !api_valid_run_status(status)) {
 		resp_error(r, 400, "invalid-input", "Parameter 'status' must be"
 			   " one of READY, RUNNING, SUCCEEDED, FAILED,"
 			   " TIMING-OUT, TIMED-OUT, ABORTING or ABORTED, got"

@@ -108,20 +108,40 @@ out:
 	store_run_release(&run);
 }
 
-static int load_last_run(struct req *r, struct run *run)
+/*
+ * Load the most recent run of the task or actor that r->params[0] names
+ * (kind STORE_TASK or STORE_ACTOR). The `status` query parameter, when
+ * given, limits it to runs of that status. Returns -1 with a response made.
+ */
+static int load_last_run(struct req *r, enum store_kind kind,
+			 struct run *run)
 {
-	struct store_doc task;
+	const char *status = req_query(r, "status");
+	struct store_doc doc;
+	struct run_filter f;
 	int rc;
 
-	if (api_find_doc(r, STORE_TASK, r->params[0], &task))
+	if (status && *status && !api_valid_run_status(status)) {
+		resp_error(r, 400, "invalid-input", "Parameter 'status' must be"
+			   " one of READY, RUNNING, SUCCEEDED, FAILED,"
+			   " TIMING-OUT, TIMED-OUT, ABORTING or ABORTED, got"
+			   " '%s'.", status);
 		return -1;
-	rc = store_run_last_of_task(r->store, task.id, run);
-	store_doc_release(&task);
+	}
+	if (api_find_doc(r, kind, r->params[0], &doc))
+		return -1;
+	f.user_id = r->user.id;
+	f.actor_id = kind == STORE_ACTOR ? doc.id : "";
+	f.task_id = kind == STORE_TASK ? doc.id : "";
+	f.status = status ? status : "";
+	rc = store_run_last(r->store, &f, run);
+	store_doc_release(&doc);
 	if (rc) {
 		if (rc < 0)
 			resp_internal(r);
 		else
-			api_not_found(r, "Last run of task", r->params[0]);
+			api_not_found(r, kind == STORE_TASK ? "Last run of task" :
+				      "Last run of actor", r->params[0]);
 		return -1;
 	}
 	return 0;
@@ -131,7 +151,17 @@ void api_get_last_run(struct req *r)
 {
 	struct run run;
 
-	if (load_last_run(r, &run))
+	if (load_last_run(r, STORE_TASK, &run))
+		return;
+	respond_run(r, &run);
+	store_run_release(&run);
+}
+
+void api_get_actor_last_run(struct req *r)
+{
+	struct run run;
+
+	if (load_last_run(r, STORE_ACTOR, &run))
 		return;
 	respond_run(r, &run);
 	store_run_release(&run);
@@ -157,7 +187,17 @@ void api_get_last_run_items(struct req *r)
 {
 	struct run run;
 
-	if (load_last_run(r, &run))
+	if (load_last_run(r, STORE_TASK, &run))
+		return;
+	respond_run_items(r, &run);
+	store_run_release(&run);
+}
+
+void api_get_actor_last_run_items(struct req *r)
+{
+	struct run run;
+
+	if (load_last_run(r, STORE_ACTOR, &run))
 		return;
 	respond_run_items(r, &run);
 	store_run_release(&run);

@@ -143,8 +143,9 @@ static void start_and_wait(struct req *r, const struct run *run,
 	r->resume_ctx_free = free_wait;
 	runner_wait(&s->waiter, sync_suspend, r);
 	runner_start(run->id);
-	log_info("api", "run %s of task %s started; request waits",
-		 run->id, run->task_id);
+	log_info("api", "run %s of %s %s started; request waits", run->id,
+		 run->task_id[0] ? "task" : "actor",
+		 run->task_id[0] ? run->task_id : run->actor_id);
 }
 
 static void run_sync_items(struct req *r,

@@ -462,21 +462,35 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
 	return (size_t)(out - s);
 }
 
+/*
+ * Messages MHD logs when a client leaves during a streamed body, or when a
+ * handler closes the connection because the client left. The handler logs
+ * the reason, so these go to the debug level.
+ */
+static const char *const mhd_expected_messages[] = {
+	"Application reported internal error",
+	"Failed to send the chunked response body",
+	"Closing connection (application error generating response)",
+};
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
-	size_t n;
+	size_t n, i;
 
 	(void)cls;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
-	/* MHD reports this when a handler closes the connection on purpose,
-	 * as actord does when the client has left; the handler logs why. */
-	if (!strncmp(line, "Application reported internal error", 35)) {
-		log_debug("http", "libmicrohttpd: %s", line);
-		return;
+	for (i = 0; i < sizeof(mhd_expected_messages) /
+		    sizeof(*mhd_expected_messages); i++) {
+		const char *m = mhd_expected_messages[i];
+
+		if (!strncmp(line, m, strlen(m))) {
+			log_debug("http", "libmicrohttpd: %s", line);
+			return;
+		}
 	}
 	log_warn("http", "libmicrohttpd: %s", line);
 }

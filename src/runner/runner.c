@@ -485,8 +485,12 @@ static void finish_run(struct active_run *a, const char *status,
 	struct store *st = store_thread();
 	int64_t now = time_now_ms();
 
-	log_system(a, "The run %s with status %s (exit code %d).",
-		   a->pid ? "ended" : "did not start", status, exit_code);
+	if (a->pid)
+		log_system(a, "The run ended with status %s (exit code %d).",
+			   status, exit_code);
+	else
+		log_system(a, "The run ended with status %s before its process"
+			   " started.", status);
 	if (!st || store_run_finish(st, a->id, status, exit_code, now, message))
 		log_error("runner", "cannot record the end of run %s (%s)",
 			  a->id, status);
@@ -513,8 +517,16 @@ static void log_memory_limit(struct active_run *a)
 		[MECH_RLIMIT] = "resident-memory watchdog",
 	};
 
-	log_system(a, "The run's memory limit is %lld MB (%s).",
-		   (long long)a->memory_mbytes, names[memlimit_mechanism()]);
+	if (a->mem.address_space_bytes > 0)
+		log_system(a, "The run's memory limit is %lld MB (%s; address"
+			   " space, RLIMIT_AS, at most %lld MB).",
+			   (long long)a->memory_mbytes,
+			   names[memlimit_mechanism()],
+			   (long long)(a->mem.address_space_bytes >> 20));
+	else
+		log_system(a, "The run's memory limit is %lld MB (%s).",
+			   (long long)a->memory_mbytes,
+			   names[memlimit_mechanism()]);
 }
 
 /* Everything spawn_actor needs, read from the store. */
@@ -1389,8 +1401,8 @@ static void collect_run_id(void *ctx, const char *run_id, int64_t pid)
 }
 
 /*
- * Close a run that recovery ended: a line in its log, and its webhooks
- * (ACTOR.RUN.FAILED and so on), which the dispatcher sends.
+ * Close a run that recovery ended: write a line in its log and record its
+ * webhooks (ACTOR.RUN.FAILED and so on) for the dispatcher to send.
  */
 static void close_recovered(struct store *st, const char *run_id)
 {

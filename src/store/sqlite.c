@@ -831,12 +831,13 @@ int store_run_get(struct store *st, const char *id, struct run *out)
 				" WHERE id = ?", "s", id), out);
 }
 
-int store_run_last_of_task(struct store *st, const char *task_id,
-			   struct run *out)
+int store_run_last(struct store *st, const struct run_filter *f,
+		   struct run *out)
 {
 	return run_row(st, sql_prep(st, "SELECT " RUN_COLUMNS " FROM runs"
-				" WHERE task_id = ? ORDER BY started_at DESC,"
-				" rowid DESC LIMIT 1", "s", task_id), out);
+				    RUN_FILTER " ORDER BY started_at DESC,"
+				    " rowid DESC LIMIT 1", "ssss", f->user_id,
+				    f->actor_id, f->task_id, f->status), out);
 }
 
 int store_run_set_running(struct store *st, const char *id, int64_t pid)

@@ -177,9 +177,9 @@ int store_run_list(struct store *st, const struct run_filter *f,
 		   int (*fn)(void *ctx, const struct run *run), void *ctx,
 		   int64_t *total);
 int store_run_get(struct store *st, const char *id, struct run *out);
-/* Most recent run of a task, by start time. */
-int store_run_last_of_task(struct store *st, const char *task_id,
-			   struct run *out);
+/* The most recent run, by start time, of the runs f matches. */
+int store_run_last(struct store *st, const struct run_filter *f,
+		   struct run *out);
 int store_run_set_running(struct store *st, const char *id, int64_t pid);
 /* Put a RUNNING run that failed back to READY, counting a restart. */
 int store_run_restart(struct store *st, const char *id);

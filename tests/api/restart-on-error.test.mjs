@@ -129,11 +129,15 @@ describe('after an actord crash', () => {
       assert.equal(failed.status, 'FAILED');
       assert.equal(failed.statusMessage, 'The run was interrupted because actord stopped while it was in progress.');
       assert.equal(failed.stats.restartCount, 0);
+      const failedLog = await second.api('GET', `/v2/actor-runs/${plain.id}/log`);
+      assert.match(failedLog.text, /actord restarted while the run was unfinished; the run is now FAILED\./);
 
       const aborted = await second.getRun(aborting.id);
       assert.equal(aborted.status, 'ABORTED');
       assert.equal(aborted.statusMessage, 'The run was aborted.');
-      assert.match(second.output, /2 runs were left unfinished by a previous actord and have ended/);
+      const abortedLog = await second.api('GET', `/v2/actor-runs/${aborting.id}/log`);
+      assert.match(abortedLog.text, /the run is now ABORTED\./);
+      assert.match(second.output, /runs left unfinished by a previous actord have ended .*: 2/);
     } finally {
       if (first.process) first.process.kill('SIGKILL');
       if (second) await second.stop();

@@ -285,3 +285,33 @@ describe('status message', () => {
     assert.equal(got.status, 'SUCCEEDED');
   });
 });
+
+describe('runs/last', () => {
+  test('status picks the last run of that status', async () => {
+    const { actor, task } = await server.deployTask('fail-exit');
+    await server.runSync(task.id, { body: { exitCode: 0 } });
+    const succeeded = await server.lastRun(task.id);
+    await server.runSync(task.id, { body: { exitCode: 2 } });
+    const failed = await server.lastRun(task.id);
+    assert.equal(succeeded.status, 'SUCCEEDED');
+    assert.equal(failed.status, 'FAILED');
+
+    for (const base of [`/v2/actor-tasks/${task.id}`, `/v2/acts/${actor.id}`]) {
+      const last = expectStatus(await server.api('GET', `${base}/runs/last`), 200);
+      assert.equal(last.data.id, failed.id, base);
+      const lastOk = expectStatus(await server.api('GET', `${base}/runs/last?status=SUCCEEDED`), 200);
+      assert.equal(lastOk.data.id, succeeded.id, base);
+      const items = expectStatus(await server.api('GET', `${base}/runs/last/dataset/items?status=SUCCEEDED`), 200);
+      assert.deepEqual(items.json, [{ pushedBeforeFailure: true }], base);
+      expectError(await server.api('GET', `${base}/runs/last?status=ABORTED`), 404, 'record-not-found');
+      const bad = expectError(await server.api('GET', `${base}/runs/last?status=DONE`), 400, 'invalid-input');
+      assert.match(bad.message, /'status'.*'DONE'/, base);
+    }
+  });
+
+  test('an actor without runs is 404', async () => {
+    const { actor } = await server.deployTask('fail-exit');
+    expectError(await server.api('GET', `/v2/acts/${actor.id}/runs/last`), 404, 'record-not-found');
+    expectError(await server.api('GET', `/v2/actors/${actor.id}/runs/last`), 404, 'record-not-found');
+  });
+});
