@@ -99,12 +99,12 @@ static int read_options(struct req *r, const struct json *task_opts,
 		return -1;
 	o->memory_in_query = memory_param && *memory_param;
 	if (o->memory_in_query) {
-		/* Only plain digits, as the other whole-number parameters;
-		 * strtod would take "0x100", " 256" and "2.56e2". */
+		/* Only decimal digits, as the other whole-number parameters;
+		 * strtod alone would take "0x100", " 256" and "2.56e2". */
 		size_t n = strspn(memory_param, "0123456789");
 
-		memory = memory_param[n] || memory_param[0] == '0' || n > 5 ?
-			 0 : strtod(memory_param, NULL);
+		memory = memory_param[n] || n > 12 ? 0 :
+			 strtod(memory_param, NULL);
 		o->memory_given = 1;
 	}
 	if (!api_valid_memory(memory)) {
@@ -272,8 +272,8 @@ static int read_webhooks(struct req *r, struct webhook_spec **specs,
 	if (!value || !*value)
 		return 0;
 	if (webhook_specs_from_base64(value, specs, count, err, sizeof(err))) {
-		resp_error(r, 400, "invalid-input", "Parameter 'webhooks' is"
-			   " not valid: %s", err);
+		/* err names the parameter already. */
+		resp_error(r, 400, "invalid-input", "%s", err);
 		return -1;
 	}
 	return 0;

@@ -139,6 +139,10 @@ static int load_last_run(struct req *r, enum store_kind kind,
 	if (rc) {
 		if (rc < 0)
 			resp_internal(r);
+		else if (*f.status)
+			resp_error(r, 404, "record-not-found", "%s '%s' has no run"
+				   " with status %s.", kind == STORE_TASK ?
+				   "Task" : "Actor", r->params[0], f.status);
 		else
 			api_not_found(r, kind == STORE_TASK ? "Last run of task" :
 				      "Last run of actor", r->params[0]);

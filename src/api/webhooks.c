@@ -143,7 +143,7 @@ void api_update_webhook(struct req *r)
 	struct json_error perr;
 	struct webhook w, next;
 	char err[512];
-	int rc;
+	int rc, run_bound;
 
 	if (load_webhook(r, r->params[0], &w))
 		return;
@@ -158,9 +158,12 @@ void api_update_webhook(struct req *r)
 	api_merge_object(&merged, json_root(current_doc), json_root(body),
 			 updatable, NULL, NULL);
 	merged_doc = json_parse(merged.data, merged.len, &perr);
-	/* An ad-hoc webhook keeps its run as the condition. */
+	/* A webhook of one run (the webhooks run option) keeps that run as
+	 * its condition; any other, even one created with isAdHoc true,
+	 * has an actor or task condition that the body may change. */
+	run_bound = w.condition_run_id[0] != '\0';
 	if (!merged_doc ||
-	    webhook_spec_from_json(json_root(merged_doc), !w.is_ad_hoc, &s,
+	    webhook_spec_from_json(json_root(merged_doc), !run_bound, &s,
 				   err, sizeof(err))) {
 		resp_error(r, 400, "invalid-input", "%s",
 			   merged_doc ? err : "The webhook is not valid JSON.");
@@ -169,8 +172,13 @@ void api_update_webhook(struct req *r)
 	next = w;
 	webhook_from_spec(&next, &s);
 	next.is_ad_hoc = w.is_ad_hoc;
-	if (resolve_condition(r, &s, &next))
+	if (run_bound) {
+		memcpy(next.condition_actor_id, w.condition_actor_id, ID_SIZE);
+		memcpy(next.condition_task_id, w.condition_task_id, ID_SIZE);
+		memcpy(next.condition_run_id, w.condition_run_id, ID_SIZE);
+	} else if (resolve_condition(r, &s, &next)) {
 		goto out;
+	}
 	next.modified_at = time_now_ms();
 	rc = store_webhook_update(r->store, &next);
 	if (rc == STORE_CONFLICT)

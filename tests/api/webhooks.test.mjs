@@ -377,6 +377,7 @@ describe('bad webhooks option', () => {
       const res = await server.api('POST', `/v2/actor-tasks/${sleepTask.id}/runs?webhooks=${encodeURIComponent(value)}`, { body: {} });
       const error = expectError(res, 400, 'invalid-input');
       assert.match(error.message, /webhooks/);
+      assert.equal(error.message.match(/Parameter 'webhooks'/g).length, 1, error.message);
       const afterCount = expectStatus(await server.api('GET', `/v2/actor-tasks/${sleepTask.id}/runs`), 200).data.total;
       assert.equal(afterCount, before, 'a run was created');
     });
@@ -466,6 +467,23 @@ describe('persistent webhooks', () => {
     assert.equal(request.json.resource.id, run.id);
     const actorList = await listWebhooks(`/v2/acts/${failTask.actId}/webhooks`);
     assert.ok(actorList.items.some((w) => w.id === hook.id));
+    expectStatus(await server.api('DELETE', `/v2/webhooks/${hook.id}`), 204);
+  });
+
+  test('PUT keeps the condition of an isAdHoc webhook', async () => {
+    const path = newPath();
+    const hook = expectStatus(
+      await server.api('POST', '/v2/webhooks', {
+        body: { eventTypes: ['ACTOR.RUN.FAILED'], isAdHoc: true, condition: { actorId: failTask.actId }, requestUrl: receiver.url(path) },
+      }),
+      201,
+    ).data;
+    const updated = expectStatus(await server.api('PUT', `/v2/webhooks/${hook.id}`, { body: { description: 'kept' } }), 200).data;
+    assert.deepEqual(updated.condition, { actorId: failTask.actId });
+    assert.equal(updated.description, 'kept');
+    const run = await startRun(failTask.id, []);
+    const [request] = await receiver.waitFor(path, 1);
+    assert.equal(request.json.resource.id, run.id);
     expectStatus(await server.api('DELETE', `/v2/webhooks/${hook.id}`), 204);
   });
 
