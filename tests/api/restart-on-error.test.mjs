@@ -86,7 +86,7 @@ describe('after an actord crash', () => {
       await first.start();
       const { task: sleeper } = await first.deployTask('sleep');
       const { task: stubborn } = await first.deployTask('ignore-term');
-      const restarting = await startRun(first, sleeper.id, { query: { restartOnError: '1' }, body: { seconds: 2 } });
+      const restarting = await startRun(first, sleeper.id, { query: { restartOnError: '1' }, body: { seconds: 4 } });
       const plain = await startRun(first, sleeper.id, { body: { seconds: 60 } });
       const aborting = await startRun(first, stubborn.id);
       const queued = await startRun(first, sleeper.id, { query: { restartOnError: 'true' }, body: { seconds: 0 } });
@@ -97,6 +97,12 @@ describe('after an actord crash', () => {
       for (let i = 0; i < 200; i++) {
         const log = await first.api('GET', `/v2/actor-runs/${aborting.id}/log`);
         if (log.text.includes('ignoring SIGTERM')) break;
+        await sleep(50);
+      }
+      // The restarted run must have started its process before the crash.
+      for (let i = 0; i < 200; i++) {
+        const log = await first.api('GET', `/v2/actor-runs/${restarting.id}/log`);
+        if (log.text.includes('sleeping 4 s')) break;
         await sleep(50);
       }
       expectStatus(await first.api('POST', `/v2/actor-runs/${aborting.id}/abort?gracefully=true`), 200);
@@ -114,10 +120,10 @@ describe('after an actord crash', () => {
       assert.equal(restarted.status, 'SUCCEEDED');
       assert.equal(restarted.stats.restartCount, 1);
       const items = await second.api('GET', `/v2/datasets/${restarted.defaultDatasetId}/items`);
-      assert.deepEqual(items.json, [{ sleptSecs: 2 }]);
+      assert.deepEqual(items.json, [{ sleptSecs: 4 }]);
       const log = await second.api('GET', `/v2/actor-runs/${restarting.id}/log`);
       assert.match(log.text, /actord restarted while the run was in progress; restarting the run \(restartOnError\), restart 1 of at most 3/);
-      assert.equal(log.text.match(/sleep: sleeping 2 s/g).length, 2, log.text);
+      assert.equal(log.text.match(/sleep: sleeping 4 s/g).length, 2, log.text);
 
       const waited = await second.waitForRun(queued.id);
       assert.equal(waited.status, 'SUCCEEDED');
