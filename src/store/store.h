@@ -272,6 +272,39 @@ int store_record_put(struct store *st, const char *kvs_id, const char *key,
 		     const char *content_type, const void *value, size_t len);
 void store_record_release(struct kv_record *r);
 
+/* Managing storages and records (sqlite_storages.c) ---------------------- */
+
+/*
+ * Call fn for each storage of kind that user_id owns, in the page
+ * [offset, offset + limit), oldest first or newest first with desc; only
+ * named ones unless unnamed is set. *total gets how many match. fn returns
+ * 0 to go on.
+ */
+int store_storage_list(struct store *st, enum storage_kind kind,
+		       const char *user_id, int unnamed, int64_t offset,
+		       int64_t limit, int desc,
+		       int (*fn)(void *ctx, const struct storage *s),
+		       void *ctx, int64_t *total);
+/* Set the name ("" or NULL: unnamed); STORE_CONFLICT when the owner has
+ * another storage of kind with this name, STORE_NOT_FOUND. */
+int store_storage_rename(struct store *st, enum storage_kind kind,
+			 const char *id, const char *name);
+/* Delete the storage with its items or records, in one transaction. */
+int store_storage_delete(struct store *st, enum storage_kind kind,
+			 const char *id);
+/* STORE_NOT_FOUND when the store has no such record. */
+int store_record_delete(struct store *st, const char *kvs_id,
+			const char *key);
+/*
+ * Call fn for at most limit keys of the store greater than after ("" for
+ * the first) that start with prefix (may be ""), in UTF-8 byte order,
+ * with the stored size in bytes. fn returns 0 to go on.
+ */
+int store_record_keys(struct store *st, const char *kvs_id,
+		      const char *after, const char *prefix, int64_t limit,
+		      int (*fn)(void *ctx, const char *key, int64_t size),
+		      void *ctx);
+
 /* Webhooks and their dispatches (sqlite_webhooks.c) ---------------------- */
 
 /*

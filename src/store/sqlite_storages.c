@@ -1,0 +1,148 @@
+/*
+ * The SQLite driver's storage management: listing, renaming and deleting
+ * datasets, key-value stores and request queues, and the key list and
+ * deletion of records. Creation and the hot paths (items, record get and
+ * put) are in sqlite.c. Read store.h first.
+ */
+#include "store/sqlite_int.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/timeutil.h"
+
+static void storage_from_row(sqlite3_stmt *stmt, struct storage *out)
+{
+	sql_col_copy(stmt, 0, out->id, sizeof(out->id));
+	sql_col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
+	sql_col_copy(stmt, 2, out->name, sizeof(out->name));
+	sql_col_copy(stmt, 3, out->actor_id, sizeof(out->actor_id));
+	sql_col_copy(stmt, 4, out->run_id, sizeof(out->run_id));
+	out->created_at = sqlite3_column_int64(stmt, 5);
+	out->modified_at = sqlite3_column_int64(stmt, 6);
+	out->accessed_at = sqlite3_column_int64(stmt, 7);
+	out->item_count = sqlite3_column_int64(stmt, 8);
+}
+
+int store_storage_list(struct store *st, enum storage_kind kind,
+		       const char *user_id, int unnamed, int64_t offset,
+		       int64_t limit, int desc,
+		       int (*fn)(void *ctx, const struct storage *s),
+		       void *ctx, int64_t *total)
+{
+	/* unnamed = 0 lists named storages only, as the platform does. */
+	const char *where = unnamed ? " FROM storages WHERE kind = ?"
+		" AND user_id = ?" : " FROM storages WHERE kind = ?"
+		" AND user_id = ? AND name IS NOT NULL AND name <> ''";
+	char sql[512];
+	sqlite3_stmt *stmt;
+	struct storage s;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*)%s", where);
+	if (sql_count_rows(st, sql_prep(st, sql, "is", (int64_t)kind, user_id),
+			   total))
+		return -1;
+	snprintf(sql, sizeof(sql), "SELECT id, user_id, name, actor_id, run_id,"
+		 " created_at, modified_at, accessed_at, item_count%s"
+		 " ORDER BY created_at %s, id %s LIMIT ? OFFSET ?", where,
+		 desc ? "DESC" : "ASC", desc ? "DESC" : "ASC");
+	stmt = sql_prep(st, sql, "isii", (int64_t)kind, user_id, limit, offset);
+	if (!stmt)
+		return -1;
+	memset(&s, 0, sizeof(s));
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		storage_from_row(stmt, &s);
+		if (fn(ctx, &s)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		log_error("store", "cannot list storages of user %s: %s",
+			  user_id, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+int store_storage_rename(struct store *st, enum storage_kind kind,
+			 const char *id, const char *name)
+{
+	int rc = sql_run(st, sql_prep(st, "UPDATE storages SET name = ?,"
+				      " modified_at = ? WHERE id = ? AND"
+				      " kind = ?", "Sisi", name, time_now_ms(),
+				      id, (int64_t)kind));
+
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		return STORE_NOT_FOUND;
+	return rc;
+}
+
+int store_storage_delete(struct store *st, enum storage_kind kind,
+			 const char *id)
+{
+	int rc;
+
+	if (store_begin(st))
+		return -1;
+	rc = sql_run(st, sql_prep(st, "DELETE FROM storages WHERE id = ?"
+				  " AND kind = ?", "si", id, (int64_t)kind));
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		rc = STORE_NOT_FOUND;
+	if (rc == 0 && kind == STORAGE_DATASET)
+		rc = sql_run(st, sql_prep(st, "DELETE FROM items WHERE"
+					  " dataset_id = ?", "s", id));
+	if (rc == 0 && kind == STORAGE_KVS)
+		rc = sql_run(st, sql_prep(st, "DELETE FROM records WHERE"
+					  " kvs_id = ?", "s", id));
+	if (rc || store_commit(st)) {
+		store_rollback(st);
+		return rc ? rc : -1;
+	}
+	return 0;
+}
+
+int store_record_delete(struct store *st, const char *kvs_id, const char *key)
+{
+	int rc = sql_run(st, sql_prep(st, "DELETE FROM records WHERE kvs_id = ?"
+				      " AND key = ?", "ss", kvs_id, key));
+
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		return STORE_NOT_FOUND;
+	return rc;
+}
+
+int store_record_keys(struct store *st, const char *kvs_id,
+		      const char *after, const char *prefix, int64_t limit,
+		      int (*fn)(void *ctx, const char *key, int64_t size),
+		      void *ctx)
+{
+	/* Keys compare with SQLite's BINARY collation: UTF-8 byte order. */
+	sqlite3_stmt *stmt = sql_prep(st, "SELECT key, length(value) FROM"
+				      " records WHERE kvs_id = ? AND key > ?"
+				      " AND substr(key, 1, ?) = ? ORDER BY key"
+				      " LIMIT ?", "ssisi", kvs_id, after,
+				      (int64_t)strlen(prefix), prefix, limit);
+	int rc;
+
+	if (!stmt)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (fn(ctx, (const char *)sqlite3_column_text(stmt, 0),
+		       sqlite3_column_int64(stmt, 1))) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		log_error("store", "cannot list keys of key-value store %s: %s",
+			  kvs_id, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
