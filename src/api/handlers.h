@@ -76,4 +76,27 @@ int api_check_run_options(struct req *r, const struct json *options,
  * both); -1 with a response made. */
 int api_load_task(struct req *r, struct store_doc *d, struct json_doc **doc);
 
+/* The storage aliases of runs (run_storages.c). */
+void api_run_get_dataset(struct req *r);
+void api_run_update_dataset(struct req *r);
+void api_run_delete_dataset(struct req *r);
+void api_run_push_items(struct req *r);
+void api_run_dataset_statistics(struct req *r);
+void api_run_get_kvs(struct req *r);
+void api_run_update_kvs(struct req *r);
+void api_run_delete_kvs(struct req *r);
+void api_run_list_keys(struct req *r);
+void api_run_get_record(struct req *r);
+void api_run_put_record(struct req *r);
+void api_run_delete_record(struct req *r);
+void api_run_get_queue(struct req *r);
+void api_task_last_get_dataset(struct req *r);
+void api_task_last_get_kvs(struct req *r);
+void api_task_last_list_keys(struct req *r);
+void api_task_last_get_record(struct req *r);
+void api_actor_last_get_dataset(struct req *r);
+void api_actor_last_get_kvs(struct req *r);
+void api_actor_last_list_keys(struct req *r);
+void api_actor_last_get_record(struct req *r);
+
 #endif

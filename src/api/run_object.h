@@ -11,4 +11,12 @@
 /* Append the run object of run to b. */
 void run_to_json(struct buf *b, const struct run *run);
 
+/*
+ * The last run of the task (STORE_TASK) or actor (STORE_ACTOR) r->params[0]
+ * names, narrowed by the query's status. 0 with run filled (the caller
+ * releases it), or -1 with the error response made.
+ */
+struct req;
+int api_load_last_run(struct req *r, enum store_kind kind, struct run *run);
+
 #endif

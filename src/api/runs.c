@@ -216,3 +216,8 @@ void api_get_run_items(struct req *r)
 	respond_run_items(r, &run);
 	store_run_release(&run);
 }
+
+int api_load_last_run(struct req *r, enum store_kind kind, struct run *run)
+{
+	return load_last_run(r, kind, run);
+}

@@ -1,0 +1,91 @@
+/*
+ * The storage aliases of a run: /v2/actor-runs/:runId/dataset/...,
+ * .../key-value-store/... and .../request-queue, and the same below
+ * /v2/actor-tasks/:id/runs/last and /v2/acts/:id/runs/last. Each finds the
+ * run, puts the id of its default storage in r->params[0] and hands the
+ * request to the storage's own handler (storages.c, storage_admin.c), so
+ * the alias answers exactly as the storage route does.
+ */
+#include "api/handlers.h"
+
+#include <string.h>
+
+enum run_source { FROM_RUN, FROM_TASK_LAST, FROM_ACTOR_LAST };
+
+static int find_run(struct req *r, enum run_source from, struct run *run)
+{
+	int rc;
+
+	if (from == FROM_TASK_LAST)
+		return api_load_last_run(r, STORE_TASK, run);
+	if (from == FROM_ACTOR_LAST)
+		return api_load_last_run(r, STORE_ACTOR, run);
+	rc = store_run_get(r->store, r->params[0], run);
+	if (rc) {
+		if (rc < 0)
+			resp_internal(r);
+		else
+			api_not_found(r, "Actor run", r->params[0]);
+		return -1;
+	}
+	if (!r->authenticated || strcmp(run->user_id, r->user.id)) {
+		resp_error(r, 403, "permission-denied", "You do not have"
+			   " permission to access the run '%s'.", run->id);
+		store_run_release(run);
+		return -1;
+	}
+	return 0;
+}
+
+static void via_run(struct req *r, enum run_source from,
+		    enum storage_kind kind, route_fn fn)
+{
+	char id[ID_SIZE];
+	struct run run;
+
+	if (find_run(r, from, &run))
+		return;
+	memcpy(id, kind == STORAGE_DATASET ? run.dataset_id :
+	       kind == STORAGE_KVS ? run.kvs_id : run.rq_id, ID_SIZE);
+	store_run_release(&run);
+	/* fn responds before returning (no storage handler suspends), so
+	 * the id may live on this stack frame. */
+	r->params[0] = id;
+	fn(r);
+}
+
+#define RUN_ALIAS(name, from, kind, fn) \
+	void name(struct req *r) { via_run(r, from, kind, fn); }
+
+RUN_ALIAS(api_run_get_dataset, FROM_RUN, STORAGE_DATASET, api_get_dataset)
+RUN_ALIAS(api_run_update_dataset, FROM_RUN, STORAGE_DATASET,
+	  api_update_dataset)
+RUN_ALIAS(api_run_delete_dataset, FROM_RUN, STORAGE_DATASET,
+	  api_delete_dataset)
+RUN_ALIAS(api_run_push_items, FROM_RUN, STORAGE_DATASET, api_push_items)
+RUN_ALIAS(api_run_dataset_statistics, FROM_RUN, STORAGE_DATASET,
+	  api_get_dataset_statistics)
+RUN_ALIAS(api_run_get_kvs, FROM_RUN, STORAGE_KVS, api_get_kvs)
+RUN_ALIAS(api_run_update_kvs, FROM_RUN, STORAGE_KVS, api_update_kvs)
+RUN_ALIAS(api_run_delete_kvs, FROM_RUN, STORAGE_KVS, api_delete_kvs)
+RUN_ALIAS(api_run_list_keys, FROM_RUN, STORAGE_KVS, api_list_keys)
+RUN_ALIAS(api_run_get_record, FROM_RUN, STORAGE_KVS, api_get_record)
+RUN_ALIAS(api_run_put_record, FROM_RUN, STORAGE_KVS, api_put_record)
+RUN_ALIAS(api_run_delete_record, FROM_RUN, STORAGE_KVS, api_delete_record)
+RUN_ALIAS(api_run_get_queue, FROM_RUN, STORAGE_QUEUE, api_get_queue)
+
+RUN_ALIAS(api_task_last_get_dataset, FROM_TASK_LAST, STORAGE_DATASET,
+	  api_get_dataset)
+RUN_ALIAS(api_task_last_get_kvs, FROM_TASK_LAST, STORAGE_KVS, api_get_kvs)
+RUN_ALIAS(api_task_last_list_keys, FROM_TASK_LAST, STORAGE_KVS,
+	  api_list_keys)
+RUN_ALIAS(api_task_last_get_record, FROM_TASK_LAST, STORAGE_KVS,
+	  api_get_record)
+
+RUN_ALIAS(api_actor_last_get_dataset, FROM_ACTOR_LAST, STORAGE_DATASET,
+	  api_get_dataset)
+RUN_ALIAS(api_actor_last_get_kvs, FROM_ACTOR_LAST, STORAGE_KVS, api_get_kvs)
+RUN_ALIAS(api_actor_last_list_keys, FROM_ACTOR_LAST, STORAGE_KVS,
+	  api_list_keys)
+RUN_ALIAS(api_actor_last_get_record, FROM_ACTOR_LAST, STORAGE_KVS,
+	  api_get_record)
