@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "export/pipeline.h"
+#include "http/accept_encoding.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -122,9 +123,11 @@ void api_get_record(struct req *r)
 {
 	struct storage s;
 	struct kv_record rec;
-	int rc;
+	char disposition[300];	/* keys are at most 256 characters */
+	int attachment, rc;
 
-	if (api_find_storage(r, STORAGE_KVS, r->params[0], &s))
+	if (api_query_bool(r, "attachment", 0, &attachment) ||
+	    api_find_storage(r, STORAGE_KVS, r->params[0], &s))
 		return;
 	rc = store_record_get(r->store, s.id, r->params[1], &rec);
 	if (rc) {
@@ -137,19 +140,62 @@ void api_get_record(struct req *r)
 		return;
 	}
 	api_respond_record(r, 200, &rec);
+	if (attachment && r->status == 200) {
+		/* Valid keys need no quoting inside a quoted filename. */
+		snprintf(disposition, sizeof(disposition),
+			 "attachment; filename=\"%s\"", r->params[1]);
+		resp_header(r, "Content-Disposition", disposition);
+	}
+}
+
+/*
+ * Decode a record kept with its Content-Encoding into out. Records are
+ * limited to MAX_BODY_BYTES decoded when they are stored.
+ * TODO: decode while the response is sent, not into memory first.
+ */
+static int decode_record(const struct kv_record *rec, struct buf *out)
+{
+	struct body_decoder *d = body_decoder_new(body_encoding_parse(
+					rec->content_encoding));
+	int rc = -1;
+
+	if (d && body_decoder_feed(d, rec->value, rec->len, out,
+				   MAX_BODY_BYTES) == BODY_DECODE_OK &&
+	    body_decoder_finish(d) == BODY_DECODE_OK)
+		rc = 0;
+	body_decoder_free(d);
+	return rc;
 }
 
 void api_respond_record(struct req *r, unsigned status,
 			struct kv_record *rec)
 {
+	const char *accept = req_header(r, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	struct buf b = BUF_INIT;
 
+	if (*rec->content_encoding &&
+	    !accept_encoding_allows(accept, rec->content_encoding)) {
+		if (decode_record(rec, &b)) {
+			log_error("api", "stored %s record cannot be decoded",
+				  rec->content_encoding);
+			resp_internal(r);
+		} else {
+			resp_body(r, status, rec->content_type, &b);
+		}
+		goto out;
+	}
 	/* The stored bytes go out as they are; rec->value becomes b's. */
 	b.data = rec->value;
 	b.len = rec->len;
 	b.cap = rec->len + 1;
 	rec->value = NULL;
-	resp_body(r, status, rec->content_type, &b);
+	if (*rec->content_encoding)
+		resp_body_encoded(r, status, rec->content_type,
+				  rec->content_encoding, &b);
+	else
+		resp_body(r, status, rec->content_type, &b);
+out:
+	buf_release(&b);
 	store_record_release(rec);
 }
 
@@ -181,7 +227,15 @@ void api_put_record(struct req *r)
 	}
 	if (!type || !*type)
 		type = "application/octet-stream";
-	if (store_record_put(r->store, s.id, r->params[1], type,
+	/* With a Content-Encoding the bytes are kept as sent; r->body holds
+	 * them decoded, which checked that they decode. */
+	if (r->keep_encoded && r->encoded.len ?
+	    store_record_put_encoded(r->store, s.id, r->params[1], type,
+				     body_encoding_name(body_encoding_parse(
+				     req_header(r,
+				     MHD_HTTP_HEADER_CONTENT_ENCODING))),
+				     r->encoded.data, r->encoded.len) :
+	    store_record_put(r->store, s.id, r->params[1], type,
 			     r->body.data, r->body.len)) {
 		resp_internal(r);
 		return;

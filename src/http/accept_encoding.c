@@ -13,6 +13,7 @@
 
 struct weights {
 	int br, gzip, identity, any;	/* any: the "*" element */
+	int deflate;			/* asked for by accept_encoding_allows */
 };
 
 static int is_space(char c)
@@ -126,6 +127,8 @@ static void parse_header(const char *p, struct weights *w)
 			set_weight(&w->gzip, q);
 		else if (token_is(name, n, "identity"))
 			set_weight(&w->identity, q);
+		else if (token_is(name, n, "deflate"))
+			set_weight(&w->deflate, q);
 		else if (token_is(name, n, "*"))
 			set_weight(&w->any, q);
 	}
@@ -139,7 +142,7 @@ static int weight_of(int own, int any)
 
 struct coding_choice accept_encoding_choose(const char *header)
 {
-	struct weights w = { Q_ABSENT, Q_ABSENT, Q_ABSENT, Q_ABSENT };
+	struct weights w = { Q_ABSENT, Q_ABSENT, Q_ABSENT, Q_ABSENT, Q_ABSENT };
 	struct coding_choice choice = { CODING_IDENTITY, 0 };
 	int br, gzip, identity, best;
 
@@ -167,4 +170,23 @@ const char *content_coding_name(enum content_coding coding)
 	default:
 		return "identity";
 	}
+}
+
+int accept_encoding_allows(const char *header, const char *coding)
+{
+	struct weights w = { Q_ABSENT, Q_ABSENT, Q_ABSENT, Q_ABSENT, Q_ABSENT };
+	int own;
+
+	if (!header)
+		return 0;
+	parse_header(header, &w);
+	if (!strcasecmp(coding, "br"))
+		own = w.br;
+	else if (!strcasecmp(coding, "gzip"))
+		own = w.gzip;
+	else if (!strcasecmp(coding, "deflate"))
+		own = w.deflate;
+	else
+		return 0;
+	return weight_of(own, w.any) > 0;
 }

@@ -31,4 +31,11 @@ struct coding_choice accept_encoding_choose(const char *header);
 /* "gzip", "br" or "identity". */
 const char *content_coding_name(enum content_coding coding);
 
+/*
+ * 1 when the header accepts coding ("br", "gzip" or "deflate") with a
+ * q-value above 0, by name or through "*". No header accepts none, so a
+ * client that does not say gets plain bytes.
+ */
+int accept_encoding_allows(const char *header, const char *coding);
+
 #endif

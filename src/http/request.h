@@ -46,6 +46,10 @@ struct req {
 	uint64_t body_discarded;	/* bytes read and dropped since */
 	struct body_decoder *decoder;	/* Content-Encoding given; owned */
 	int body_invalid;		/* decoding failed: answer 400 */
+	/* The body as sent, kept next to the decoded one for a record PUT
+	 * or POST with a Content-Encoding: records keep their encoding. */
+	struct buf encoded;
+	int keep_encoded;
 
 	struct user user;		/* valid when authenticated is 1 */
 	int authenticated;

@@ -105,6 +105,19 @@ void resp_body(struct req *r, unsigned status, const char *content_type,
 		add_coding_headers(r, coding);
 }
 
+void resp_body_encoded(struct req *r, unsigned status,
+		       const char *content_type, const char *coding,
+		       struct buf *body)
+{
+	size_t len;
+	char *data = buf_detach(body, &len);
+
+	set_response(r, status, MHD_create_response_from_buffer(len, data,
+		     MHD_RESPMEM_MUST_FREE), content_type);
+	resp_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	resp_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, coding);
+}
+
 void resp_json(struct req *r, unsigned status, struct buf *body)
 {
 	resp_body(r, status, "application/json; charset=utf-8", body);

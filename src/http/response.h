@@ -11,6 +11,11 @@
 /* A body of content_type; takes ownership of body's memory. */
 void resp_body(struct req *r, unsigned status, const char *content_type,
 	       struct buf *body);
+/* A body already encoded in coding ("gzip", ...), sent as it is with
+ * Content-Encoding; takes ownership of body. */
+void resp_body_encoded(struct req *r, unsigned status,
+		       const char *content_type, const char *coding,
+		       struct buf *body);
 /* application/json; takes ownership of body. */
 void resp_json(struct req *r, unsigned status, struct buf *body);
 /* {"data": <json>}; json is compact JSON text. */

@@ -137,6 +137,7 @@ static void req_free(struct req *r)
 		MHD_destroy_response(r->response);
 	body_decoder_free(r->decoder);
 	buf_release(&r->body);
+	buf_release(&r->encoded);
 	free(r->path);
 	free(r);
 }
@@ -185,6 +186,9 @@ static int check_headers(struct req *r)
 		return 1;
 	default:
 		r->decoder = body_decoder_new(body_encoding_parse(encoding));
+		r->keep_encoded = (r->method == METHOD_PUT ||
+				   r->method == METHOD_POST) &&
+				  strstr(r->path, "/records/");
 		return 0;
 	}
 }
@@ -322,9 +326,9 @@ static void dispatch(struct req *r)
 }
 
 /*
- * Decode n bytes of a compressed body into r->body.
- * TODO: key-value store records should keep the encoded bytes and their
- * Content-Encoding, as the platform stores them.
+ * Decode n bytes of a compressed body into r->body, and for a record also
+ * keep them as sent in r->encoded. Both the decoded and the encoded size
+ * are limited to MAX_BODY_BYTES.
  */
 static enum MHD_Result read_encoded(struct req *r, const char *data, size_t n)
 {
@@ -332,6 +336,13 @@ static enum MHD_Result read_encoded(struct req *r, const char *data, size_t n)
 		return body_discard(r, n);
 	if (r->body_invalid)
 		return MHD_YES;		/* read to the end, then the 400 */
+	if (r->keep_encoded) {
+		/* Bytes past the end of the stream do not decode; the
+		 * limit keeps them from growing the copy without end. */
+		if (r->encoded.len + n > MAX_BODY_BYTES)
+			return body_discard_decoded(r, n);
+		buf_append(&r->encoded, data, n);
+	}
 	switch (body_decoder_feed(r->decoder, data, n, &r->body,
 				  MAX_BODY_BYTES)) {
 	case BODY_DECODE_OK:

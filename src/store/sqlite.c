@@ -71,6 +71,7 @@ static const char SCHEMA[] =
 	"CREATE TABLE IF NOT EXISTS records ("
 	" kvs_id TEXT NOT NULL, key TEXT NOT NULL, content_type TEXT NOT NULL,"
 	" value BLOB NOT NULL, modified_at INTEGER NOT NULL,"
+	" content_encoding TEXT NOT NULL DEFAULT '',"
 	" PRIMARY KEY (kvs_id, key)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS webhooks ("
 	" id TEXT PRIMARY KEY, user_id TEXT NOT NULL,"
@@ -193,6 +194,7 @@ static const struct added_column {
 	{ "runs", "max_total_charge_usd", "REAL NOT NULL DEFAULT 0" },
 	{ "runs", "restart_on_error", "INTEGER NOT NULL DEFAULT 0" },
 	{ "runs", "restart_count", "INTEGER NOT NULL DEFAULT 0" },
+	{ "records", "content_encoding", "TEXT NOT NULL DEFAULT ''" },
 };
 
 static int add_missing_columns(sqlite3 *db)
@@ -1134,7 +1136,8 @@ int store_items_read(struct store *st, const char *dataset_id, int64_t from,
 int store_record_get(struct store *st, const char *kvs_id, const char *key,
 		     struct kv_record *out)
 {
-	sqlite3_stmt *stmt = sql_prep(st, "SELECT content_type, value FROM records"
+	sqlite3_stmt *stmt = sql_prep(st, "SELECT content_type, value,"
+				  " content_encoding FROM records"
 				  " WHERE kvs_id = ? AND key = ?", "ss",
 				  kvs_id, key);
 	int rc = sql_first_row(st, stmt);
@@ -1143,6 +1146,8 @@ int store_record_get(struct store *st, const char *kvs_id, const char *key,
 	if (rc)
 		return rc;
 	out->content_type = sql_col_dup(stmt, 0);
+	sql_col_copy(stmt, 2, out->content_encoding,
+		     sizeof(out->content_encoding));
 	value = sqlite3_column_blob(stmt, 1);
 	out->len = (size_t)sqlite3_column_bytes(stmt, 1);
 	out->value = xmalloc(out->len + 1);
@@ -1157,6 +1162,7 @@ int store_record_put(struct store *st, const char *kvs_id, const char *key,
 		     const char *content_type, const void *value, size_t len)
 {
 	return sql_run(st, sql_prep(st, "INSERT OR REPLACE INTO records"
+			    " (kvs_id, key, content_type, value, modified_at)"
 			    " VALUES (?, ?, ?, ?, ?)", "sssbi", kvs_id, key,
 			    content_type, value ? value : "", len,
 			    time_now_ms()));

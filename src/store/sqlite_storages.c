@@ -106,6 +106,19 @@ int store_storage_delete(struct store *st, enum storage_kind kind,
 	return 0;
 }
 
+int store_record_put_encoded(struct store *st, const char *kvs_id,
+			     const char *key, const char *content_type,
+			     const char *content_encoding, const void *value,
+			     size_t len)
+{
+	return sql_run(st, sql_prep(st, "INSERT OR REPLACE INTO records"
+			    " (kvs_id, key, content_type, value, modified_at,"
+			    " content_encoding) VALUES (?, ?, ?, ?, ?, ?)",
+			    "sssbis", kvs_id, key, content_type,
+			    value ? value : "", len, time_now_ms(),
+			    content_encoding));
+}
+
 int store_record_delete(struct store *st, const char *kvs_id, const char *key)
 {
 	int rc = sql_run(st, sql_prep(st, "DELETE FROM records WHERE kvs_id = ?"

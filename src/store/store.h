@@ -264,6 +264,9 @@ struct kv_record {
 	char *content_type;
 	char *value;		/* may hold NUL bytes */
 	size_t len;
+	/* "gzip", "deflate" or "br" when value holds the bytes as sent
+	 * with that Content-Encoding; "" for plain bytes. */
+	char content_encoding[16];
 };
 
 int store_record_get(struct store *st, const char *kvs_id, const char *key,
@@ -292,6 +295,12 @@ int store_storage_rename(struct store *st, enum storage_kind kind,
 /* Delete the storage with its items or records, in one transaction. */
 int store_storage_delete(struct store *st, enum storage_kind kind,
 			 const char *id);
+/* store_record_put() for a value kept as sent with content_encoding
+ * ("gzip", "deflate" or "br"). */
+int store_record_put_encoded(struct store *st, const char *kvs_id,
+			     const char *key, const char *content_type,
+			     const char *content_encoding, const void *value,
+			     size_t len);
 /* STORE_NOT_FOUND when the store has no such record. */
 int store_record_delete(struct store *st, const char *kvs_id,
 			const char *key);

@@ -238,6 +238,26 @@ static void test_compress_empty_body(void **state)
 	buf_release(&decoded);
 }
 
+/* accept_encoding_allows: whether a record kept in one coding may be
+ * sent as it is. */
+static void test_accept_encoding_allows(void **state)
+{
+	(void)state;
+	assert_false(accept_encoding_allows(NULL, "gzip"));
+	assert_false(accept_encoding_allows("", "gzip"));
+	assert_true(accept_encoding_allows("gzip, deflate, br", "br"));
+	assert_true(accept_encoding_allows("gzip, deflate, br", "deflate"));
+	assert_true(accept_encoding_allows("x-gzip", "gzip"));
+	assert_true(accept_encoding_allows("GZIP;q=0.1", "gzip"));
+	assert_false(accept_encoding_allows("gzip;q=0", "gzip"));
+	assert_false(accept_encoding_allows("gzip", "br"));
+	assert_true(accept_encoding_allows("*", "deflate"));
+	assert_false(accept_encoding_allows("*, deflate;q=0", "deflate"));
+	assert_false(accept_encoding_allows("identity", "gzip"));
+	assert_false(accept_encoding_allows("gzip;q=x", "gzip"));
+	assert_false(accept_encoding_allows("gzip", "compress"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_compress_gzip_whole),
 		cmocka_unit_test(test_compress_gzip_flushed),
 		cmocka_unit_test(test_compress_empty_body),
+		cmocka_unit_test(test_accept_encoding_allows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
