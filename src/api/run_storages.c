@@ -4,7 +4,7 @@
  * /v2/actor-tasks/:id/runs/last and /v2/acts/:id/runs/last. Each finds the
  * run, puts the id of its default storage in r->params[0] and hands the
  * request to the storage's own handler (storages.c, storage_admin.c), so
- * the alias answers exactly as the storage route does.
+ * the alias responds exactly as the storage route does.
  */
 #include "api/handlers.h"
 

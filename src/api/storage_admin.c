@@ -58,8 +58,8 @@ out:
 	api_list_release(&c.page);
 }
 
-/* 1 for a storage name: 1 to 63 of a-zA-Z0-9._- (no '~', which
- * separates the username in a reference). */
+/* Return 1 for a valid storage name: 1 to 63 of a-zA-Z0-9._- (no '~',
+ * which separates the username in a reference). */
 static int valid_storage_name(const char *name)
 {
 	size_t n = strlen(name);

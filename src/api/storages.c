@@ -43,7 +43,13 @@ void storage_to_json(struct buf *b, enum storage_kind kind,
 			   "\"fields\":[],\"stats\":{\"readCount\":0,"
 			   "\"writeCount\":%lld}", (long long)s->item_count,
 			   (long long)s->item_count, (long long)s->item_count);
+		buf_printf(b, ",\"itemsPublicUrl\":\"%s/v2/datasets/%s/items\"",
+			   server_base_url(), s->id);
 	} else if (kind == STORAGE_KVS) {
+		buf_printf(b, ",\"keysPublicUrl\":\"%s/v2/key-value-stores/%s/"
+			   "keys\",\"recordsPublicUrl\":\"%s/v2/key-value-stores/"
+			   "%s/records\"", server_base_url(), s->id,
+			   server_base_url(), s->id);
 		buf_puts(b, ",\"stats\":{}");
 	} else {
 		buf_puts(b, ",\"totalRequestCount\":0,\"handledRequestCount\":0,"

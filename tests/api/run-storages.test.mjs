@@ -1,6 +1,6 @@
 // The storage aliases of a run: /v2/actor-runs/:runId/dataset and
 // /key-value-store, and the runs/last forms of tasks and actors, reach the
-// run's default storages and answer as the storage routes do.
+// run's default storages and respond as the storage routes do.
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';

@@ -35,6 +35,14 @@ for (const collection of ['datasets', 'key-value-stores']) {
       for (const field of ['userId', 'createdAt', 'modifiedAt', 'accessedAt', 'consoleUrl']) {
         assert.ok(created[field], `${field} is set`);
       }
+      if (collection === 'datasets') {
+        assert.equal(created.itemCount, 0);
+        assert.equal(created.cleanItemCount, 0);
+        assert.equal(created.itemsPublicUrl, `${server.url}/v2/datasets/${created.id}/items`);
+      } else {
+        assert.equal(created.keysPublicUrl, `${server.url}/v2/key-value-stores/${created.id}/keys`);
+        assert.equal(created.recordsPublicUrl, `${server.url}/v2/key-value-stores/${created.id}/records`);
+      }
       const again = expectStatus(await getOrCreate(collection, name), 200).data;
       assert.equal(again.id, created.id);
     });
