@@ -176,10 +176,14 @@ static void respond_run_items(struct req *r, const struct run *run)
 {
 	struct export_request x;
 	struct storage ds;
+	int rc;
 
 	if (export_parse(r, &x) == 0) {
-		if (store_storage_get(r->store, STORAGE_DATASET,
-				      run->dataset_id, &ds))
+		rc = store_storage_get(r->store, STORAGE_DATASET,
+				       run->dataset_id, &ds);
+		if (rc == STORE_NOT_FOUND)	/* the owner deleted it */
+			api_not_found(r, "Dataset", run->dataset_id);
+		else if (rc)
 			resp_internal(r);
 		else
 			export_respond(r, 200, &ds, &x);

@@ -142,7 +142,8 @@ static void update_storage(struct req *r, enum storage_kind kind)
 		return;
 	name = json_get(json_root(body), "name");
 	if (name && name->type != JSON_NULL &&
-	    (name->type != JSON_STRING || !valid_storage_name(name->str))) {
+	    (name->type != JSON_STRING || strlen(name->str) != name->len ||
+	     !valid_storage_name(name->str))) {
 		resp_error(r, 400, "invalid-input", "Field 'name' must be null"
 			   " or 1 to 63 characters from a-z, A-Z, 0-9, '.', '_'"
 			   " and '-', got %.*s.", (int)name->raw_len, name->raw);

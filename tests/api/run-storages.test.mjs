@@ -78,3 +78,16 @@ describe('runs/last aliases', () => {
     assert.equal(expectStatus(await server.api('GET', `/v2/actors/${task.actId}/runs/last/key-value-store`), 200).data.id, run.defaultKeyValueStoreId);
   });
 });
+
+// Last, since it starts the task's newest run.
+describe('a deleted default storage', () => {
+  test('is 404 through the run, not a server error', async () => {
+    await server.runSyncItems(task.id, { body: {} });
+    const fresh = await server.lastRun(task.id);
+    expectStatus(await server.api('DELETE', `/v2/actor-runs/${fresh.id}/dataset`), 204);
+    expectError(await server.api('GET', `/v2/actor-runs/${fresh.id}/dataset`), 404, 'record-not-found');
+    expectError(await server.api('GET', `/v2/actor-runs/${fresh.id}/dataset/items`), 404, 'record-not-found');
+    expectStatus(await server.api('DELETE', `/v2/actor-runs/${fresh.id}/key-value-store`), 204);
+    expectError(await server.api('GET', `/v2/actor-runs/${fresh.id}/key-value-store/records/INPUT`), 404, 'record-not-found');
+  });
+});
