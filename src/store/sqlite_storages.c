@@ -32,7 +32,8 @@ int store_storage_list(struct store *st, enum storage_kind kind,
 		       int (*fn)(void *ctx, const struct storage *s),
 		       void *ctx, int64_t *total)
 {
-	/* unnamed = 0 lists named storages only, as the platform does. */
+	/* unnamed = 0 lists named storages only, as the platform does. The
+	 * rowid orders storages made in the same millisecond as made. */
 	const char *where = unnamed ? " FROM storages WHERE kind = ?"
 		" AND user_id = ?" : " FROM storages WHERE kind = ?"
 		" AND user_id = ? AND name IS NOT NULL AND name <> ''";
@@ -47,7 +48,7 @@ int store_storage_list(struct store *st, enum storage_kind kind,
 		return -1;
 	snprintf(sql, sizeof(sql), "SELECT id, user_id, name, actor_id, run_id,"
 		 " created_at, modified_at, accessed_at, item_count%s"
-		 " ORDER BY created_at %s, id %s LIMIT ? OFFSET ?", where,
+		 " ORDER BY created_at %s, rowid %s LIMIT ? OFFSET ?", where,
 		 desc ? "DESC" : "ASC", desc ? "DESC" : "ASC");
 	stmt = sql_prep(st, sql, "isii", (int64_t)kind, user_id, limit, offset);
 	if (!stmt)
