@@ -264,8 +264,8 @@ struct kv_record {
 	char *content_type;
 	char *value;		/* may hold NUL bytes */
 	size_t len;
-	/* "gzip", "deflate" or "br" when value holds the bytes as sent
-	 * with that Content-Encoding; "" for plain bytes. */
+	/* Content-Encoding of value as it was sent ("gzip", "deflate" or
+	 * "br"), or "" when value contains plain bytes. */
 	char content_encoding[16];
 };
 
@@ -279,9 +279,9 @@ void store_record_release(struct kv_record *r);
 
 /*
  * Call fn for each storage of kind that user_id owns, in the page
- * [offset, offset + limit), oldest first or newest first with desc; only
- * named ones unless unnamed is set. *total gets how many match. fn returns
- * 0 to go on.
+ * [offset, offset + limit). The order is oldest first, or newest first
+ * with desc. Only named storages count unless unnamed is set. *total gets
+ * how many match. fn returns 0 to go on.
  */
 int store_storage_list(struct store *st, enum storage_kind kind,
 		       const char *user_id, int unnamed, int64_t offset,

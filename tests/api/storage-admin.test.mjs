@@ -191,7 +191,7 @@ describe('key-value store keys and records', () => {
     assert.deepEqual(res.items.map((i) => i.key), ['a', 'a-2']);
   });
 
-  test('HEAD of a record has its headers and no body; of a missing one 404', async () => {
+  test('record HEAD: headers, no body', async () => {
     const res = expectStatus(await server.api('HEAD', `/v2/key-value-stores/${storeId}/records/b`), 200);
     assert.match(res.header('content-type') ?? '', /^text\/plain/);
     assert.equal(res.body.length, 0);
