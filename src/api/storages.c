@@ -218,6 +218,25 @@ int api_valid_record_key(const char *key)
 	return 1;
 }
 
+/*
+ * Store the request body as the record r->params[1]. A body sent with a
+ * Content-Encoding is kept as sent; the server decoded it into r->body
+ * while reading, which checked that it decodes.
+ */
+static int store_body(struct req *r, const char *kvs_id, const char *type)
+{
+	const char *coding;
+
+	if (!r->keep_encoded || !r->encoded.len)
+		return store_record_put(r->store, kvs_id, r->params[1], type,
+					r->body.data, r->body.len);
+	coding = body_encoding_name(body_encoding_parse(
+			req_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING)));
+	return store_record_put_encoded(r->store, kvs_id, r->params[1], type,
+					coding, r->encoded.data,
+					r->encoded.len);
+}
+
 void api_put_record(struct req *r)
 {
 	const char *type = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -233,16 +252,7 @@ void api_put_record(struct req *r)
 	}
 	if (!type || !*type)
 		type = "application/octet-stream";
-	/* With a Content-Encoding the bytes are kept as sent; r->body holds
-	 * them decoded, which checked that they decode. */
-	if (r->keep_encoded && r->encoded.len ?
-	    store_record_put_encoded(r->store, s.id, r->params[1], type,
-				     body_encoding_name(body_encoding_parse(
-				     req_header(r,
-				     MHD_HTTP_HEADER_CONTENT_ENCODING))),
-				     r->encoded.data, r->encoded.len) :
-	    store_record_put(r->store, s.id, r->params[1], type,
-			     r->body.data, r->body.len)) {
+	if (store_body(r, s.id, type)) {
 		resp_internal(r);
 		return;
 	}
