@@ -320,8 +320,8 @@ static const struct json *find_version(const struct json *actor,
  * Install npm dependencies into the build's own directory, as the
  * actor's Dockerfile would. This blocks the calling HTTP thread for as
  * long as npm runs, up to BUILD_NPM_TIMEOUT_SECS.
- * TODO: run builds in the background, so that a slow install holds no
- * HTTP thread; clients already poll the build until it finishes.
+ * TODO: run builds in the background, so that a slow install blocks no
+ * HTTP thread. Clients already poll the build until it finishes.
  */
 static int install_dependencies(struct build_work *w)
 {

@@ -1,7 +1,8 @@
 /*
- * The npm step of a build; see build_npm.h. npm runs through posix_spawnp
- * with an argv (no shell), in its own process group so that the timeout
- * kills install scripts too. build.c calls it after writing the sources.
+ * The npm step of a build, declared in build_npm.h. npm runs through
+ * posix_spawnp with an argv (no shell), in its own process group so that
+ * the timeout kills install scripts too. build.c calls it after writing
+ * the sources.
  */
 #include "runner/build_npm.h"
 
@@ -25,7 +26,7 @@ extern char **environ;
 
 /* Variables of actord's environment that npm may need: where to find
  * node and git, its cache under HOME, the locale and the proxies. */
-static const char *const kept_names[] = {
+static const char *const inherited_names[] = {
 	"PATH", "HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "TZ",
 	"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY",
 	"NO_PROXY", "NODE_EXTRA_CA_CERTS", NULL,
@@ -40,27 +41,25 @@ static int keep_variable(const char *entry)
 		return 0;
 	if (!strncasecmp(entry, "npm_config_", 11))
 		return 1;
-	for (i = 0; kept_names[i]; i++)
-		if (strlen(kept_names[i]) == (size_t)(eq - entry) &&
-		    !strncmp(entry, kept_names[i], (size_t)(eq - entry)))
+	for (i = 0; inherited_names[i]; i++)
+		if (strlen(inherited_names[i]) == (size_t)(eq - entry) &&
+		    !strncmp(entry, inherited_names[i], (size_t)(eq - entry)))
 			return 1;
 	return 0;
 }
 
-/* A NULL-terminated copy of the kept entries; the caller frees the array
- * only, since the strings stay owned by environ. */
-static char **npm_environment(void)
+char **build_npm_environment(char *const *from)
 {
 	size_t n = 0, i;
 	char **env;
 
-	for (i = 0; environ[i]; i++)
+	for (i = 0; from[i]; i++)
 		n++;
 	env = xcalloc(n + 1, sizeof(*env));
 	n = 0;
-	for (i = 0; environ[i]; i++)
-		if (keep_variable(environ[i]))
-			env[n++] = environ[i];
+	for (i = 0; from[i]; i++)
+		if (keep_variable(from[i]))
+			env[n++] = from[i];
 	return env;
 }
 
@@ -142,7 +141,7 @@ static int start_npm(const char *dir, char *const *argv, int out_fd,
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
 	sigset_t none, defaults;
-	char **env = npm_environment();
+	char **env = build_npm_environment(environ);
 	int rc;
 
 	sigemptyset(&none);
@@ -152,8 +151,8 @@ static int start_npm(const char *dir, char *const *argv, int out_fd,
 	sigaddset(&defaults, SIGTERM);
 	sigaddset(&defaults, SIGINT);
 	posix_spawnattr_init(&attr);
-	/* Own process group, so the timeout reaches install scripts; and the
-	 * signal mask and handlers of a fresh process, not actord's. */
+	/* Own process group, so the timeout reaches install scripts. The
+	 * signal mask and handlers are a fresh process's, not actord's. */
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
 				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setpgroup(&attr, 0);
@@ -173,16 +172,17 @@ static int start_npm(const char *dir, char *const *argv, int out_fd,
 	return rc;
 }
 
-static void describe_exit(struct buf *message, const char *what, int status)
+static void describe_exit(struct buf *message, const char *step_name,
+			  int status)
 {
 	if (WIFEXITED(status))
-		buf_printf(message, "%s failed with exit code %d.", what,
+		buf_printf(message, "%s failed with exit code %d.", step_name,
 			   WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		buf_printf(message, "%s was killed by signal %d.", what,
+		buf_printf(message, "%s was killed by signal %d.", step_name,
 			   WTERMSIG(status));
 	else
-		buf_printf(message, "%s ended with wait status %d.", what,
+		buf_printf(message, "%s ended with wait status %d.", step_name,
 			   status);
 }
 
@@ -193,7 +193,7 @@ int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
 	const char *mode = "install";
 	char *argv[] = { "npm", NULL, "--omit=dev", "--no-audit", "--no-fund",
 			 "--no-update-notifier", NULL };
-	char what[32];
+	char step_name[32];
 	int fds[2] = { -1, -1 };
 	int rc = -1, status = 0, collected, read_errno, at_line_start = 1;
 	pid_t pid;
@@ -212,14 +212,14 @@ int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
 	if (fs_is_file(path.data))
 		mode = "ci";
 	argv[1] = (char *)mode;
-	snprintf(what, sizeof(what), "npm %s", mode);
+	snprintf(step_name, sizeof(step_name), "npm %s", mode);
 	buf_reset(&path);
 	buf_printf(&path, "Running \"npm %s --omit=dev\" in the build"
 		   " directory.\n", mode);
 	append_output(log, path.data, path.len, &at_line_start);
 
 	if (pipe2(fds, O_CLOEXEC)) {
-		buf_printf(message, "Cannot create a pipe for %s: %s", what,
+		buf_printf(message, "Cannot create a pipe for %s: %s", step_name,
 			   strerror(errno));
 		goto out;
 	}
@@ -227,7 +227,7 @@ int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
 	close(fds[1]);
 	fds[1] = -1;
 	if (errno) {
-		buf_printf(message, "Cannot start %s: %s", what,
+		buf_printf(message, "Cannot start %s: %s", step_name,
 			   strerror(errno));
 		goto out;
 	}
@@ -240,13 +240,13 @@ int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (collected == 1)
-		buf_printf(message, "%s timed out after %d seconds.", what,
+		buf_printf(message, "%s timed out after %d seconds.", step_name,
 			   timeout_secs);
 	else if (collected < 0)
-		buf_printf(message, "Cannot read the output of %s: %s", what,
+		buf_printf(message, "Cannot read the output of %s: %s", step_name,
 			   strerror(read_errno));
 	else if (!WIFEXITED(status) || WEXITSTATUS(status))
-		describe_exit(message, what, status);
+		describe_exit(message, step_name, status);
 	else
 		rc = 0;
 

@@ -9,11 +9,11 @@
 
 #include "util/buf.h"
 
-/* Limit on the npm step, in seconds; npm is killed when it passes. */
+/* Time limit of the npm step, in seconds. npm is killed when it passes. */
 #define BUILD_NPM_TIMEOUT_SECS 900
 
-/* npm output kept in the build log, in bytes; the rest is dropped with
- * a note, so a chatty install cannot fill memory. */
+/* Maximum npm output kept in the build log, in bytes. The rest is
+ * dropped with a note, so a verbose install cannot fill memory. */
 #define BUILD_NPM_MAX_OUTPUT (4u << 20)
 
 /*
@@ -27,5 +27,14 @@
  */
 int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
 		      struct buf *message);
+
+/*
+ * Selects the entries of the NULL-terminated environment `from` that npm
+ * gets: PATH, HOME, USER, LANG, LC_ALL, TMPDIR, TZ, the proxy variables,
+ * NODE_EXTRA_CA_CERTS and npm_config_* in any case. Returns a
+ * NULL-terminated array that the caller frees with free(); its strings
+ * are the ones of `from`, not copies.
+ */
+char **build_npm_environment(char *const *from);
 
 #endif
