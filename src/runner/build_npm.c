@@ -90,7 +90,7 @@ static void append_output(struct buf *log, const char *data, size_t len,
  */
 static int collect_output(int fd, int64_t deadline, struct buf *log)
 {
-	size_t kept = 0;
+	size_t kept_bytes = 0;
 	int at_line_start = 1, dropped = 0;
 	char chunk[8192];
 
@@ -116,11 +116,11 @@ static int collect_output(int fd, int64_t deadline, struct buf *log)
 			return -1;
 		if (n == 0)
 			break;
-		if (kept + (size_t)n > BUILD_NPM_MAX_OUTPUT) {
+		if (kept_bytes + (size_t)n > BUILD_NPM_MAX_OUTPUT) {
 			dropped = 1;
 			continue;
 		}
-		kept += (size_t)n;
+		kept_bytes += (size_t)n;
 		append_output(log, chunk, (size_t)n, &at_line_start);
 	}
 	if (!at_line_start)
@@ -186,37 +186,63 @@ static void describe_exit(struct buf *message, const char *step_name,
 			   status);
 }
 
+/* "ci" with a lock file, "install" without, NULL without package.json. */
+static const char *install_mode(const char *dir)
+{
+	static const char *const names[] = { "package.json",
+		"package-lock.json", "npm-shrinkwrap.json" };
+	struct buf path = BUF_INIT;
+	const char *mode = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", dir, names[i]);
+		if (!fs_is_file(path.data))
+			continue;
+		if (i == 0)
+			mode = "install";
+		else if (mode)
+			mode = "ci";
+	}
+	buf_release(&path);
+	return mode;
+}
+
+/* Log the command line about to run, so a user can repeat it. */
+static void announce_command(struct buf *log, char *const *argv)
+{
+	struct buf line = BUF_INIT;
+	int at_line_start = 1;
+	size_t i;
+
+	buf_puts(&line, "Running \"");
+	for (i = 0; argv[i]; i++)
+		buf_printf(&line, "%s%s", i ? " " : "", argv[i]);
+	buf_puts(&line, "\" in the build directory.\n");
+	append_output(log, line.data, line.len, &at_line_start);
+	buf_release(&line);
+}
+
 int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
 		      struct buf *message)
 {
-	struct buf path = BUF_INIT;
-	const char *mode = "install";
+	const char *mode;
 	char *argv[] = { "npm", NULL, "--omit=dev", "--no-audit", "--no-fund",
 			 "--no-update-notifier", NULL };
 	char step_name[32];
 	int fds[2] = { -1, -1 };
-	int rc = -1, status = 0, collected, read_errno, at_line_start = 1;
+	int rc = -1, status = 0, collected, read_errno;
 	pid_t pid;
 
-	buf_printf(&path, "%s/package.json", dir);
-	if (!fs_is_file(path.data)) {
+	mode = install_mode(dir);
+	if (!mode) {
 		rc = 1;
 		goto out;
 	}
-	buf_reset(&path);
-	buf_printf(&path, "%s/package-lock.json", dir);
-	if (fs_is_file(path.data))
-		mode = "ci";
-	buf_reset(&path);
-	buf_printf(&path, "%s/npm-shrinkwrap.json", dir);
-	if (fs_is_file(path.data))
-		mode = "ci";
 	argv[1] = (char *)mode;
 	snprintf(step_name, sizeof(step_name), "npm %s", mode);
-	buf_reset(&path);
-	buf_printf(&path, "Running \"npm %s --omit=dev\" in the build"
-		   " directory.\n", mode);
-	append_output(log, path.data, path.len, &at_line_start);
+	announce_command(log, argv);
 
 	if (pipe2(fds, O_CLOEXEC)) {
 		buf_printf(message, "Cannot create a pipe for %s: %s", step_name,
@@ -255,6 +281,5 @@ out:
 		log_info("build", "in %s: %s", dir, message->data);
 	if (fds[0] >= 0)
 		close(fds[0]);
-	buf_release(&path);
 	return rc;
 }

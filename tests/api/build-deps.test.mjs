@@ -143,7 +143,7 @@ describe('npm install', () => {
     const build = await server.buildActor(actor.id);
     const log = await buildLog(build.id);
     assert.equal(build.status, 'SUCCEEDED', log);
-    assert.match(log, /Running "npm install --omit=dev"/);
+    assert.match(log, /Running "npm install --omit=dev --no-audit --no-fund --no-update-notifier" in the build directory/);
     assert.match(log, /Installed the dependencies\./);
   });
 
@@ -218,7 +218,7 @@ describe('npm ci', () => {
     const build = await server.buildActor(actor.id);
     const log = await buildLog(build.id);
     assert.equal(build.status, 'SUCCEEDED', log);
-    assert.match(log, /Running "npm ci --omit=dev"/);
+    assert.match(log, /Running "npm ci --omit=dev --no-audit/);
     const { item } = await runBuild(actor.id);
     assert.equal(item.label, 'locked');
     assert.equal(item.devInstalled, false);

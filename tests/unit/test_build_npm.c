@@ -123,7 +123,7 @@ static void test_build_npm_install_script_fails(void **state)
 	(void)state;
 	assert_int_equal(build_npm_install(dir, 120, &log, &message), -1);
 	assert_non_null(strstr(message.data, "npm install failed with exit code"));
-	assert_non_null(strstr(log.data, "Running \"npm install --omit=dev\""));
+	assert_non_null(strstr(log.data, "Running \"npm install --omit=dev "));
 	buf_release(&log);
 	buf_release(&message);
 	remove_project(dir);
