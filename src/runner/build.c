@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api/input_schema.h"
+#include "runner/build_npm.h"
 #include "runner/dockerfile.h"
 #include "runner/runner.h"
 #include "util/base64.h"
@@ -315,6 +316,28 @@ static const struct json *find_version(const struct json *actor,
 	return version ? NULL : last;
 }
 
+/*
+ * Install npm dependencies into the build's own directory, as the
+ * actor's Dockerfile would. This blocks the calling HTTP thread for as
+ * long as npm runs, up to BUILD_NPM_TIMEOUT_SECS.
+ * TODO: run builds in the background, so that a slow install blocks no
+ * HTTP thread. Clients already poll the build until it finishes.
+ */
+static int install_dependencies(struct build_work *w)
+{
+	struct buf message = BUF_INIT;
+	int rc;
+
+	rc = build_npm_install(w->dir, BUILD_NPM_TIMEOUT_SECS, &w->log,
+			       &message);
+	if (rc < 0)
+		blog(w, "%s", message.data);
+	else if (rc == 0)
+		blog(w, "Installed the dependencies.");
+	buf_release(&message);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Run the steps; returns 0 for SUCCEEDED, -1 for FAILED. */
 static int run_steps(struct build_work *w, const struct json *version)
 {
@@ -335,6 +358,27 @@ static int run_steps(struct build_work *w, const struct json *version)
 	read_actor_json(w);
 	if (find_command(w) || read_input_schema(w))
 		return -1;
+	return install_dependencies(w);
+}
+
+/*
+ * Store the build and point tag (when not NULL) at it in one transaction,
+ * so that a client polling the build, as the Apify CLI does, finds the
+ * tag set as soon as it sees SUCCEEDED.
+ */
+static int store_build_save(struct store *st, const struct build *b,
+			    const char *number, int64_t seq, const char *tag)
+{
+	if (!tag)
+		return store_build_put(st, b, number, seq);
+	if (store_begin(st))
+		return -1;
+	if (store_build_put(st, b, number, seq) ||
+	    store_build_tag(st, b->actor_id, tag, b->id) ||
+	    store_commit(st)) {
+		store_rollback(st);
+		return -1;
+	}
 	return 0;
 }
 
@@ -406,9 +450,8 @@ int build_actor(struct store *st, const struct build_request *req,
 	if (fs_write_file(log_path, w.log.data, w.log.len, 0640))
 		log_warn("build", "cannot write %s: %s", log_path, strerror(errno));
 	free(log_path);
-	ok = store_build_put(st, out, number, seq) == 0 &&
-	     (!req->tag || strcmp(out->status, "SUCCEEDED") ||
-	      store_build_tag(st, req->actor_id, req->tag, out->id) == 0);
+	ok = store_build_save(st, out, number, seq,
+			      ok ? req->tag : NULL) == 0;
 	log_info("build", "actor %s build %s (%s): %s", req->actor_id,
 		 out->number, out->id, out->status);
 

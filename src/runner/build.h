@@ -1,7 +1,9 @@
 /*
  * Building an actor version: write its source files into an immutable
- * build directory, find the command that runs it, and read its input
- * schema. No container engine is involved; the host's runtimes run it.
+ * build directory, find the command that runs it, read its input schema
+ * and, with a package.json, install its npm dependencies there
+ * (build_npm.h). No container engine is involved; the host's runtimes
+ * run it.
  */
 #ifndef ACTORD_RUNNER_BUILD_H
 #define ACTORD_RUNNER_BUILD_H

@@ -1,0 +1,40 @@
+/*
+ * The dependency step of a build, as an actor's Dockerfile runs it on the
+ * platform: `npm ci --omit=dev` when package-lock.json or
+ * npm-shrinkwrap.json exists, else `npm install --omit=dev`, in the build
+ * directory, so each build gets its own node_modules.
+ */
+#ifndef ACTORD_RUNNER_BUILD_NPM_H
+#define ACTORD_RUNNER_BUILD_NPM_H
+
+#include "util/buf.h"
+
+/* Time limit of the npm step, in seconds. npm is killed when it passes. */
+#define BUILD_NPM_TIMEOUT_SECS 900
+
+/* Maximum npm output kept in the build log, in bytes. The rest is
+ * dropped with a note, so a verbose install cannot fill memory. */
+#define BUILD_NPM_MAX_OUTPUT (4u << 20)
+
+/*
+ * Runs npm in dir when dir/package.json exists. npm's stdout and stderr
+ * go to log, each line prefixed with a UTC ISO timestamp. npm gets an
+ * environment of its own (PATH, HOME, locale, proxies and npm_config_*
+ * variables of actord), so actord's token never reaches install scripts.
+ * Returns 1, with nothing logged, when there is no package.json; 0 when
+ * npm exits with 0; -1 with the reason appended to *message otherwise
+ * (npm not found, a non-zero exit code, a signal, the timeout).
+ */
+int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
+		      struct buf *message);
+
+/*
+ * Selects the entries of the NULL-terminated environment `from` that npm
+ * gets: PATH, HOME, USER, LANG, LC_ALL, TMPDIR, TZ, the proxy variables,
+ * NODE_EXTRA_CA_CERTS and npm_config_* in any case. Returns a
+ * NULL-terminated array that the caller frees with free(); its strings
+ * are the ones of `from`, not copies.
+ */
+char **build_npm_environment(char *const *from);
+
+#endif
