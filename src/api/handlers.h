@@ -76,4 +76,22 @@ int api_check_run_options(struct req *r, const struct json *options,
  * both); -1 with a response made. */
 int api_load_task(struct req *r, struct store_doc *d, struct json_doc **doc);
 
+/* Request queues: queues.c, queue_requests.c, queue_head.c. */
+void api_list_queues(struct req *r);
+void api_create_queue(struct req *r);
+void api_get_queue(struct req *r);
+void api_update_queue(struct req *r);
+void api_delete_queue(struct req *r);
+void api_add_request(struct req *r);
+void api_batch_add_requests(struct req *r);
+void api_batch_delete_requests(struct req *r);
+void api_get_request(struct req *r);
+void api_update_request(struct req *r);
+void api_delete_request(struct req *r);
+void api_get_head(struct req *r);
+void api_lock_head(struct req *r);
+void api_prolong_request_lock(struct req *r);
+void api_delete_request_lock(struct req *r);
+void api_unlock_requests(struct req *r);
+
 #endif

@@ -45,9 +45,14 @@ void storage_to_json(struct buf *b, enum storage_kind kind,
 	} else if (kind == STORAGE_KVS) {
 		buf_puts(b, ",\"stats\":{}");
 	} else {
-		buf_puts(b, ",\"totalRequestCount\":0,\"handledRequestCount\":0,"
-			 "\"pendingRequestCount\":0,\"hadMultipleClients\":false,"
-			 "\"stats\":{}");
+		buf_printf(b, ",\"totalRequestCount\":%lld,"
+			   "\"handledRequestCount\":%lld,"
+			   "\"pendingRequestCount\":%lld,"
+			   "\"hadMultipleClients\":%s,\"stats\":{}",
+			   (long long)s->item_count,
+			   (long long)s->handled_count,
+			   (long long)(s->item_count - s->handled_count),
+			   s->had_multiple_clients ? "true" : "false");
 	}
 	buf_putc(b, '}');
 }
@@ -72,11 +77,6 @@ void api_get_dataset(struct req *r)
 void api_get_kvs(struct req *r)
 {
 	get_storage(r, STORAGE_KVS);
-}
-
-void api_get_queue(struct req *r)
-{
-	get_storage(r, STORAGE_QUEUE);
 }
 
 void api_get_items(struct req *r)

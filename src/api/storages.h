@@ -28,6 +28,5 @@ void api_push_items(struct req *r);
 void api_get_kvs(struct req *r);
 void api_get_record(struct req *r);
 void api_put_record(struct req *r);
-void api_get_queue(struct req *r);
 
 #endif
