@@ -83,6 +83,7 @@ void api_get_queue(struct req *r);
 void api_update_queue(struct req *r);
 void api_delete_queue(struct req *r);
 void api_add_request(struct req *r);
+void api_list_requests(struct req *r);
 void api_batch_add_requests(struct req *r);
 void api_batch_delete_requests(struct req *r);
 void api_get_request(struct req *r);

@@ -14,6 +14,7 @@
 #include "util/timeutil.h"
 
 #define MAX_HEAD_LIMIT 1000
+#define MAX_LIST_LIMIT 10000
 #define DEFAULT_HEAD_LIMIT 100
 /* At most 25 requests per head/lock, as on the platform. */
 #define MAX_LOCK_HEAD_LIMIT 25
@@ -61,6 +62,35 @@ static int query_range(struct req *r, const char *name, int64_t def,
 			   " integer from 1 to %lld, got '%s'.", name,
 			   (long long)max, req_query(r, name));
 	return -1;
+}
+
+/* GET /requests?limit=&exclusiveStartId=: all requests, handled ones too,
+ * ordered by id. */
+void api_list_requests(struct req *r)
+{
+	const char *start = req_query(r, "exclusiveStartId");
+	struct buf b = BUF_INIT;
+	struct head_ctx h = { &b, 0, 0 };
+	struct storage s;
+	int64_t limit;
+
+	if (queue_find(r, &s) ||
+	    query_range(r, "limit", MAX_LIST_LIMIT, MAX_LIST_LIMIT, &limit))
+		return;
+	if (start && !*start)
+		start = NULL;
+	buf_printf(&b, "{\"limit\":%lld", (long long)limit);
+	api_put_str(&b, 1, "exclusiveStartId", start);
+	buf_puts(&b, ",\"items\":[");
+	if (store_queue_list_requests(r->store, s.id, start, limit,
+				      put_head_item, &h)) {
+		resp_internal(r);
+		goto out;
+	}
+	buf_puts(&b, "]}");
+	resp_data(r, 200, b.data, b.len);
+out:
+	buf_release(&b);
 }
 
 /* GET /head?limit=: the first pending requests that no client locks. */

@@ -356,7 +356,9 @@ out:
 	json_doc_free(doc);
 }
 
-/* DELETE /requests/:requestId */
+/* DELETE /requests/:requestId. TODO: a lock does not protect a request
+ * from update or delete by other clients; decide whether the platform
+ * rejects them. */
 void api_delete_request(struct req *r)
 {
 	struct storage s;

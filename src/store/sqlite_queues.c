@@ -196,6 +196,17 @@ static int each_request(struct store *st, sqlite3_stmt *stmt,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int store_queue_list_requests(struct store *st, const char *queue_id,
+			      const char *after_id, int64_t limit,
+			      store_request_fn fn, void *ctx)
+{
+	return each_request(st, sql_prep(st, "SELECT id, doc, 0"
+					 " FROM queue_requests WHERE queue_id = ?"
+					 " AND id > ? ORDER BY id LIMIT ?", "ssi",
+					 queue_id, after_id ? after_id : "",
+					 limit), fn, ctx);
+}
+
 int store_queue_head(struct store *st, const char *queue_id, int64_t limit,
 		     int64_t now_ms, store_request_fn fn, void *ctx)
 {
@@ -301,6 +312,8 @@ int store_queue_unlock(struct store *st, const char *queue_id,
 	return 0;
 }
 
+/* TODO: keep the counts in the queue's row if counting on each read of a
+ * large queue shows up in profiles. */
 int store_queue_counts(struct store *st, const char *queue_id,
 		       struct queue_counts *out)
 {

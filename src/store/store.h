@@ -292,6 +292,11 @@ int store_queue_request_update(struct store *st, const char *queue_id,
 /* Delete by id, or by unique key when id is NULL. */
 int store_queue_request_delete(struct store *st, const char *queue_id,
 			       const char *id, const char *unique_key);
+/* Up to limit requests by id, after after_id when it is not NULL. The
+ * lock expiry passed to fn is 0. */
+int store_queue_list_requests(struct store *st, const char *queue_id,
+			      const char *after_id, int64_t limit,
+			      store_request_fn fn, void *ctx);
 /* The first limit pending requests not locked at now_ms. */
 int store_queue_head(struct store *st, const char *queue_id, int64_t limit,
 		     int64_t now_ms, store_request_fn fn, void *ctx);

@@ -166,6 +166,20 @@ describe('requests', () => {
     expectError(await server.api('DELETE', path), 404, 'record-not-found');
   });
 
+  test('list all requests by id with exclusiveStartId', async () => {
+    const queue = await newQueue();
+    const path = `/v2/request-queues/${queue.id}/requests`;
+    expectStatus(await server.api('POST', `${path}/batch`, { body: [request(1), request(2), request(3, { handledAt: '2026-01-01T00:00:00Z' })] }), 201);
+    const ids = [1, 2, 3].map((n) => requestIdOf(request(n).uniqueKey)).sort();
+    const all = expectStatus(await server.api('GET', path), 200).data;
+    assert.deepEqual(all.items.map((i) => i.id), ids);
+    assert.equal(all.exclusiveStartId, null);
+    const page = expectStatus(await server.api('GET', `${path}?limit=1&exclusiveStartId=${ids[0]}`), 200).data;
+    assert.deepEqual(page.items.map((i) => i.id), [ids[1]]);
+    assert.equal(page.limit, 1);
+    expectError(await server.api('GET', `${path}?limit=10001`), 400, 'invalid-input');
+  });
+
   test('bad request bodies are 400', async () => {
     const queue = await newQueue();
     const cases = [
