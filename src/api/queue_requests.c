@@ -1,8 +1,7 @@
 /*
  * The requests of a request queue, as Crawlee and apify-client use them:
- * add (one or a batch of up to 25), get, update, delete, the head, and
- * locks (head/lock, prolong, release, unlock all of a client's). Read
- * store.h (request queues) for how requests and locks are stored.
+ * add (one or a batch of up to 25), get, update and delete. The head and
+ * locks are in queue_head.c; store.h describes how requests are stored.
  */
 #include "api/handlers.h"
 #include "api/queues.h"
@@ -48,9 +47,9 @@ static int check_string(struct req *r, const struct json *obj,
 }
 
 /*
- * Check a request object and append it, without "id", to docs. in gets
- * the unique key, the handled flag, and the offset of the text in docs in
- * doc_len's place until parse_requests() turns offsets into pointers.
+ * Check a request object and append it, without "id", to docs. Fills the
+ * unique key, handled flag and doc_len of in, and stores the offset of the
+ * text in docs in *start, because docs may still move as it grows.
  */
 static int parse_request(struct req *r, const struct json *obj, long index,
 			 struct buf *docs, struct queue_request_in *in,

@@ -112,10 +112,12 @@ void api_list_queues(struct req *r)
 	buf_putc(&l.items, '[');
 	if (store_queue_list(r->store, r->user.id, unnamed, l.offset, l.limit,
 			     l.desc, list_one, &ctx, &l.total)) {
-		if (!r->response)
-			resp_internal(r);
+		resp_internal(r);
 		goto out;
 	}
+	/* list_one() stopped the list with a 500 made. */
+	if (r->response)
+		goto out;
 	buf_putc(&l.items, ']');
 	api_list_respond(r, &l);
 out:

@@ -1,6 +1,7 @@
 /*
- * Request queues: what the queue routes (queues.c) and the request
- * routes (queue_requests.c) share.
+ * Request queues: the helpers that the queue routes (queues.c), the
+ * request routes (queue_requests.c) and the head and lock routes
+ * (queue_head.c) share.
  */
 #ifndef ACTORD_API_QUEUES_H
 #define ACTORD_API_QUEUES_H

@@ -244,9 +244,9 @@ int store_storage_find(struct store *st, enum storage_kind kind,
 
 /*
  * Request queues (sqlite_queues.c). A request is its JSON object as the
- * client sent it, without "id", stored next to the columns the head reads:
- * order_no (forefront requests get numbers below every other, others above),
- * handled (the object has a non-null handledAt), and a lock that holds
+ * client sent it, without "id". Next to it are the columns the head reads.
+ * order_no is below every other for forefront requests, above otherwise.
+ * handled is 1 when the object has a non-null handledAt. A lock is valid
  * until lock_expires_at (ms since the epoch) for the client lock_client.
  * The head is the pending, unlocked requests by order_no. Client keys are
  * "" when the client sent none.
@@ -318,7 +318,8 @@ int store_queue_unlock(struct store *st, const char *queue_id,
 		       const char *client_key, int64_t now_ms, int64_t *count);
 int store_queue_counts(struct store *st, const char *queue_id,
 		       struct queue_counts *out);
-/* Queue list, rename and delete (with its requests). */
+/* Queue list (fn returns nonzero to stop early), rename, and delete with
+ * its requests. */
 int store_queue_list(struct store *st, const char *user_id, int unnamed_too,
 		     int64_t offset, int64_t limit, int desc,
 		     int (*fn)(void *ctx, const struct storage *s), void *ctx,

@@ -1,8 +1,9 @@
 /*
  * Unit tests for src/util/sha256.c and src/util/request_id.c. Expected
  * digests are the FIPS 180-4 example ("abc") and values from Node.js
- * crypto.createHash('sha256'); the lengths 55, 56 and 64 put the length
- * field in the last block, in an extra block, and after a full block.
+ * crypto.createHash('sha256'). Inputs of 55, 56 and 64 bytes put the
+ * length field in the last block, in an extra block, and after a full
+ * block.
  */
 #include <setjmp.h>
 #include <stdarg.h>
