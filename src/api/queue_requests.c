@@ -63,7 +63,8 @@ static int parse_request(struct req *r, const struct json *obj, long index,
 		snprintf(where, sizeof(where), "Request at index %ld: ", index);
 	if (obj->type != JSON_OBJECT) {
 		resp_error(r, 400, "invalid-input", "%sA request must be a JSON"
-			   " object, got %s.", where, json_type_name(obj->type));
+			   " object, got %s.", where,
+			   json_type_name(obj->type));
 		return -1;
 	}
 	if (check_string(r, obj, where, "url", 1) ||

@@ -200,11 +200,13 @@ int store_queue_list_requests(struct store *st, const char *queue_id,
 			      const char *after_id, int64_t limit,
 			      store_request_fn fn, void *ctx)
 {
-	return each_request(st, sql_prep(st, "SELECT id, doc, 0"
-					 " FROM queue_requests WHERE queue_id = ?"
-					 " AND id > ? ORDER BY id LIMIT ?", "ssi",
-					 queue_id, after_id ? after_id : "",
-					 limit), fn, ctx);
+	sqlite3_stmt *stmt = sql_prep(st, "SELECT id, doc, 0 FROM"
+				      " queue_requests WHERE queue_id = ?"
+				      " AND id > ? ORDER BY id LIMIT ?", "ssi",
+				      queue_id, after_id ? after_id : "",
+				      limit);
+
+	return each_request(st, stmt, fn, ctx);
 }
 
 int store_queue_head(struct store *st, const char *queue_id, int64_t limit,

@@ -9,6 +9,8 @@ import { describe, test } from 'node:test';
 import { expectError, expectStatus, sleep, uniqueName, useServer } from './lib/harness.mjs';
 
 const server = useServer();
+// A second server with the platform's rate limits on.
+const limitedServer = useServer({ rateLimits: { standard: 60, records: 200, runs: 400 } });
 
 // The request id Crawlee computes for a unique key.
 function requestIdOf(uniqueKey) {
@@ -393,5 +395,17 @@ describe('a run\'s default queue', () => {
     assert.equal(got.url, request(1).url);
     assert.deepEqual(await headUrls(run.defaultRequestQueueId), [request(1).url]);
     expectError(await server.api('GET', '/v2/actor-runs/NoSuchRun12345678/request-queue'), 404, 'record-not-found');
+  });
+});
+
+describe('rate limits', () => {
+  test('request routes get the 400/s limit', async () => {
+    const queue = expectStatus(await limitedServer.api('POST', '/v2/request-queues'), 201);
+    assert.equal(queue.header('x-ratelimit-limit'), '60');
+    const queueId = queue.data.id;
+    const added = expectStatus(await limitedServer.api('POST', `/v2/request-queues/${queueId}/requests`, { body: request(1) }), 201);
+    assert.equal(added.header('x-ratelimit-limit'), '400');
+    const head = expectStatus(await limitedServer.api('GET', `/v2/request-queues/${queueId}/head`), 200);
+    assert.equal(head.header('x-ratelimit-limit'), '400');
   });
 });
