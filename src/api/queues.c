@@ -13,7 +13,8 @@
 #include "util/timeutil.h"
 
 #define RUN_PREFIX "/v2/actor-runs/"
-#define MAX_CLIENT_KEY_LEN 64
+/* The platform documents clientKey as 1 to 32 characters. */
+#define MAX_CLIENT_KEY_LEN 32
 
 int queue_find(struct req *r, struct storage *out)
 {

@@ -16,7 +16,7 @@
 int queue_find(struct req *r, struct storage *out);
 
 /* The client key of the request (clientKey parameter); "" when absent.
- * Returns -1 with a 400 when it is longer than 64 characters. */
+ * Returns -1 with a 400 when it is longer than 32 characters. */
 int queue_client_key(struct req *r, const char **out);
 
 #endif

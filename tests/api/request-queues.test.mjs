@@ -199,7 +199,8 @@ describe('requests', () => {
       assert.ok(error.message.length > 10, body);
     }
     expectError(await addRequest(queue.id, request(1), '?forefront=maybe'), 400, 'invalid-input');
-    expectError(await addRequest(queue.id, request(1), `?clientKey=${'k'.repeat(65)}`), 400, 'invalid-input');
+    expectError(await addRequest(queue.id, request(1), `?clientKey=${'k'.repeat(33)}`), 400, 'invalid-input');
+    expectStatus(await addRequest(queue.id, request(1), `?clientKey=${'k'.repeat(32)}`), 201);
   });
 });
 
