@@ -314,6 +314,16 @@ describe('locks', () => {
     assert.equal(counts.hadMultipleClients, true);
   });
 
+  test('parallel head/lock never hands out a request twice', async () => {
+    const queue = await newQueue();
+    const path = `/v2/request-queues/${queue.id}/requests/batch`;
+    expectStatus(await server.api('POST', path, { body: Array.from({ length: 20 }, (_, i) => request(i)) }), 201);
+    const calls = Array.from({ length: 12 }, (_, i) => server.api('POST', `/v2/request-queues/${queue.id}/head/lock?lockSecs=60&limit=2&clientKey=c${i}`));
+    const ids = (await Promise.all(calls)).flatMap((res) => expectStatus(res, 201).data.items.map((item) => item.id));
+    assert.equal(ids.length, 20);
+    assert.equal(new Set(ids).size, 20);
+  });
+
   test('locks expire after lockSecs', async () => {
     const queue = await newQueue();
     expectStatus(await addRequest(queue.id, request(1)), 201);
