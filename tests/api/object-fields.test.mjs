@@ -270,9 +270,24 @@ describe('build', () => {
     assert.equal(fetched.actId, actor.id);
   });
 
-  test('build list: envelope and fields', async () => {
-    const items = await getList(`/v2/acts/${actor.id}/builds`);
-    for (const item of items) assertFields(item, BUILD_FIELDS, 'build list item');
+  test('build lists: envelope and fields', async () => {
+    for (const target of [`/v2/acts/${actor.id}/builds`, '/v2/actor-builds']) {
+      const items = await getList(target);
+      for (const item of items) assertFields(item, BUILD_FIELDS, `${target} item`);
+      assert.ok(items.some((item) => item.id === build.id), `${target} must list build ${build.id}`);
+    }
+  });
+
+  test('user build list: every actor, own only', async () => {
+    const { build: other } = await server.deployFixture('echo-input');
+    const ids = (await getList('/v2/actor-builds?desc=1')).map((item) => item.id);
+    assert.equal(ids[0], other.id, 'desc=1 lists the newest build first');
+    assert.ok(ids.includes(build.id), 'the builds of every actor are listed');
+
+    const token = await server.addUser(uniqueName('builds-user'));
+    const foreign = expectStatus(await server.api('GET', '/v2/actor-builds', { token }), 200).data;
+    assert.equal(foreign.total, 0, 'another user sees none of these builds');
+    assert.deepEqual(foreign.items, []);
   });
 });
 
