@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
-import { expectStatus, uniqueName, useServer } from './lib/harness.mjs';
+import { expectStatus, sleep, uniqueName, useServer } from './lib/harness.mjs';
 
 const server = useServer();
 
@@ -178,6 +178,15 @@ const WEBHOOK_FIELDS = {
   ignoreSslErrors: 'boolean',
   doNotRetry: 'boolean',
   requestUrl: 'url',
+};
+
+const DISPATCH_FIELDS = {
+  id: 'string',
+  userId: 'string',
+  webhookId: 'string',
+  createdAt: 'date',
+  status: ['ACTIVE', 'SUCCEEDED', 'FAILED'],
+  eventType: 'string',
 };
 
 /** Strict clients reject a `stats` object that lacks these counters, so it is either complete or absent. */
@@ -389,7 +398,26 @@ describe('webhook', () => {
     expectStatus(await server.api('DELETE', `/v2/webhooks/${created.id}`), 204);
   });
 
-  test('dispatch list: envelope', async () => {
-    await getList('/v2/webhook-dispatches', 0);
+  test('dispatch object and lists: fields', async () => {
+    const body = {
+      eventTypes: ['ACTOR.RUN.SUCCEEDED'],
+      condition: { actorTaskId: task.id },
+      requestUrl: 'http://127.0.0.1:9/dispatch',
+    };
+    const webhook = expectStatus(await server.api('POST', '/v2/webhooks', { body }), 201).data;
+    await server.runSyncItems(task.id);
+
+    let items = [];
+    const deadline = Date.now() + 15_000;
+    while (items.length === 0) {
+      assert.ok(Date.now() < deadline, 'no dispatch was made for the run within 15 s');
+      await sleep(100);
+      items = await getList(`/v2/webhooks/${webhook.id}/dispatches`, 0);
+    }
+    for (const item of items) assertFields(item, DISPATCH_FIELDS, 'dispatch list item');
+    assertFields(await getData(`/v2/webhook-dispatches/${items[0].id}`), DISPATCH_FIELDS, 'dispatch');
+    const all = await getList('/v2/webhook-dispatches');
+    for (const item of all) assertFields(item, DISPATCH_FIELDS, 'user dispatch list item');
+    expectStatus(await server.api('DELETE', `/v2/webhooks/${webhook.id}`), 204);
   });
 });
