@@ -301,6 +301,21 @@ void api_list_builds(struct req *r)
 	store_doc_release(&d);
 }
 
+/* GET /v2/actor-builds: the user's builds of all actors. */
+void api_list_user_builds(struct req *r)
+{
+	struct list_page l;
+
+	if (api_list_begin(r, &l))
+		return;
+	if (store_build_list_user(r->store, r->user.id, l.offset, l.limit,
+				  l.desc, &l.items, &l.total, &l.count))
+		resp_internal(r);
+	else
+		api_list_respond(r, &l);
+	api_list_release(&l);
+}
+
 void api_get_build(struct req *r)
 {
 	struct build b;

@@ -19,6 +19,7 @@ void api_update_actor(struct req *r);
 void api_delete_actor(struct req *r);
 void api_build_actor(struct req *r);
 void api_list_builds(struct req *r);
+void api_list_user_builds(struct req *r);
 void api_get_build(struct req *r);
 
 void api_list_tasks(struct req *r);

@@ -37,6 +37,7 @@ const struct route api_routes[] = {
 	{ "/v2/acts/:/runs/last/key-value-store/records/:", GET,
 	  api_actor_last_get_record, ROUTE_RATE_RECORDS },
 	{ "/v2/acts/:/webhooks", GET, api_list_actor_webhooks, 0 },
+	{ "/v2/actor-builds", GET, api_list_user_builds, 0 },
 	{ "/v2/actor-builds/:", GET, api_get_build, 0 },
 	{ "/v2/actor-builds/:/log", GET, api_get_log, ROUTE_PUBLIC },
 

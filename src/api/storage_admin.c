@@ -21,6 +21,7 @@ static const char *kind_what(enum storage_kind kind)
 struct list_ctx {
 	struct list_page page;
 	enum storage_kind kind;
+	const char *username;	/* the owner's, borrowed from the request */
 };
 
 static int put_storage(void *ctx, const struct storage *s)
@@ -29,7 +30,7 @@ static int put_storage(void *ctx, const struct storage *s)
 
 	if (c->page.count++)
 		buf_putc(&c->page.items, ',');
-	storage_to_json(&c->page.items, c->kind, s);
+	storage_to_json_user(&c->page.items, c->kind, s, c->username);
 	return 0;
 }
 
@@ -43,6 +44,7 @@ static void list_storages(struct req *r, enum storage_kind kind)
 	if (api_list_begin(r, &c.page))
 		return;
 	c.kind = kind;
+	c.username = r->user.username;
 	if (api_query_bool(r, "unnamed", 0, &unnamed))
 		goto out;
 	buf_putc(&c.page.items, '[');
@@ -74,7 +76,7 @@ static void respond_storage(struct req *r, unsigned status,
 {
 	struct buf b = BUF_INIT;
 
-	storage_to_json(&b, kind, s);
+	storage_to_json_user(&b, kind, s, r->user.username);
 	resp_data(r, status, b.data, b.len);
 	buf_release(&b);
 }

@@ -9,6 +9,11 @@
 
 void storage_to_json(struct buf *b, enum storage_kind kind,
 		     const struct storage *s);
+/* Write the same object with the owner's username, which strict clients
+ * require in list items. Only the owner can read a storage, so callers
+ * pass the authenticated user's name. */
+void storage_to_json_user(struct buf *b, enum storage_kind kind,
+			  const struct storage *s, const char *username);
 
 /* Create the run's default dataset, key-value store and request queue
  * and write their ids into run. Runs inside the caller's transaction. */

@@ -394,7 +394,8 @@ static void build_doc(struct buf *doc, const struct build *b,
 	time_format_iso(finished, when);
 	buf_printf(doc, ",\"finishedAt\":\"%s\",\"status\":\"%s\","
 		   "\"meta\":{\"origin\":\"API\"},\"stats\":{\"durationMillis\":"
-		   "%lld},\"options\":{\"useCache\":false},\"usage\":{},"
+		   "%lld,\"computeUnits\":0},\"options\":{\"useCache\":false},"
+		   "\"usage\":{},"
 		   "\"usageTotalUsd\":0,\"buildNumber\":\"%s\",\"inputSchema\":",
 		   when, b->status, (long long)(finished - started), b->number);
 	if (schema)
