@@ -63,7 +63,7 @@ static int queue_to_json(struct req *r, struct buf *b, struct storage *s)
 	s->item_count = c.total;
 	s->handled_count = c.handled;
 	s->had_multiple_clients = c.had_multiple_clients;
-	storage_to_json(b, STORAGE_QUEUE, s);
+	storage_to_json_user(b, STORAGE_QUEUE, s, r->user.username);
 	return 0;
 }
 

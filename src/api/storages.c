@@ -28,12 +28,6 @@ static void put_common(struct buf *b, const struct storage *s,
 	api_put_str(b, 1, "generalAccess", "FOLLOW_USER_SETTING");
 }
 
-void storage_to_json(struct buf *b, enum storage_kind kind,
-		     const struct storage *s)
-{
-	storage_to_json_user(b, kind, s, NULL);
-}
-
 void storage_to_json_user(struct buf *b, enum storage_kind kind,
 			  const struct storage *s, const char *username)
 {

@@ -7,11 +7,9 @@
 
 #include "api/api.h"
 
-void storage_to_json(struct buf *b, enum storage_kind kind,
-		     const struct storage *s);
-/* Write the same object with the owner's username, which strict clients
- * require in list items. Only the owner can read a storage, so callers
- * pass the authenticated user's name. */
+/* Write the storage object with the owner's username, which strict
+ * clients require in list items. Only the owner can read a storage, so
+ * callers pass the authenticated user's name. */
 void storage_to_json_user(struct buf *b, enum storage_kind kind,
 			  const struct storage *s, const char *username);
 
