@@ -20,6 +20,8 @@ void api_delete_actor(struct req *r);
 void api_build_actor(struct req *r);
 void api_list_builds(struct req *r);
 void api_get_build(struct req *r);
+void api_list_user_builds(struct req *r);
+void api_get_default_build(struct req *r);
 
 void api_list_tasks(struct req *r);
 void api_create_task(struct req *r);

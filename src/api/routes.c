@@ -20,6 +20,7 @@ const struct route api_routes[] = {
 	{ "/v2/acts/:", DELETE, api_delete_actor, 0 },
 	{ "/v2/acts/:/builds", GET, api_list_builds, 0 },
 	{ "/v2/acts/:/builds", POST, api_build_actor, 0 },
+	{ "/v2/acts/:/builds/default", GET, api_get_default_build, 0 },
 	{ "/v2/acts/:/runs", GET, api_list_actor_runs, 0 },
 	{ "/v2/acts/:/runs", POST, api_start_actor_run, ROUTE_RATE_RUNS },
 	{ "/v2/acts/:/run-sync-get-dataset-items", GET | POST,
@@ -37,6 +38,7 @@ const struct route api_routes[] = {
 	{ "/v2/acts/:/runs/last/key-value-store/records/:", GET,
 	  api_actor_last_get_record, ROUTE_RATE_RECORDS },
 	{ "/v2/acts/:/webhooks", GET, api_list_actor_webhooks, 0 },
+	{ "/v2/actor-builds", GET, api_list_user_builds, 0 },
 	{ "/v2/actor-builds/:", GET, api_get_build, 0 },
 	{ "/v2/actor-builds/:/log", GET, api_get_log, ROUTE_PUBLIC },
 

@@ -714,6 +714,21 @@ int store_build_list(struct store *st, const char *actor_id, int64_t offset,
 		out, count);
 }
 
+int store_build_list_user(struct store *st, const char *user_id,
+			  int64_t offset, int64_t limit, int desc,
+			  struct buf *out, int64_t *total, int64_t *count)
+{
+	if (sql_count_rows(st, sql_prep(st, "SELECT count(*) FROM builds"
+				" WHERE user_id = ?", "s", user_id), total))
+		return -1;
+	return list_rows(st, sql_prep(st, desc ?
+		"SELECT doc FROM builds WHERE user_id = ? ORDER BY rowid DESC"
+		" LIMIT ? OFFSET ?" :
+		"SELECT doc FROM builds WHERE user_id = ? ORDER BY rowid"
+		" LIMIT ? OFFSET ?", "sii", user_id, limit, offset),
+		out, count);
+}
+
 void store_build_release(struct build *b)
 {
 	free(b->command);

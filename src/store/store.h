@@ -119,6 +119,10 @@ int store_build_tag(struct store *st, const char *actor_id, const char *tag,
 int store_build_list(struct store *st, const char *actor_id, int64_t offset,
 		     int64_t limit, int desc, struct buf *out, int64_t *total,
 		     int64_t *count);
+/* All builds of a user's actors, oldest first (newest with desc). */
+int store_build_list_user(struct store *st, const char *user_id,
+			  int64_t offset, int64_t limit, int desc,
+			  struct buf *out, int64_t *total, int64_t *count);
 void store_build_release(struct build *b);
 
 /* Runs ------------------------------------------------------------------ */

@@ -91,6 +91,11 @@ test('creates an actor from source files and builds it', async () => {
   const build = await client.actor(actor.id).build('0.1', { tag: 'latest', waitForFinish: 60 });
   const finished = await client.build(build.id).waitForFinish({ waitSecs: 120 });
   assert.equal(finished.status, 'SUCCEEDED', JSON.stringify(finished));
+
+  const allBuilds = await client.builds().list({ desc: true });
+  assert.equal(allBuilds.items[0].id, build.id);
+  const defaultBuild = await client.actor(actor.id).defaultBuild();
+  assert.equal((await defaultBuild.get()).id, build.id);
   server.assertHealthy();
 });
 
@@ -252,4 +257,36 @@ test(`pages through a ${BIG_COUNT}-item dataset`, async () => {
   const last = await dataset.listItems({ desc: true, limit: 1 });
   assert.deepEqual(last.items.map((item) => item.index), [BIG_COUNT - 1]);
   server.assertHealthy();
+});
+
+test('runs the build of defaultRunOptions.build', async () => {
+  const actorClient = client.actor(actor.id);
+  const current = await actorClient.get();
+  const beta = { versionNumber: '0.2', sourceType: 'SOURCE_FILES', buildTag: 'beta', sourceFiles: SOURCE_FILES };
+  await actorClient.update({ versions: [...current.versions, beta] });
+  const betaBuild = await client.build((await actorClient.build('0.2', { tag: 'beta' })).id).waitForFinish();
+  assert.equal(betaBuild.status, 'SUCCEEDED', JSON.stringify(betaBuild));
+
+  const latest = await (await actorClient.defaultBuild()).get();
+  assert.notEqual(latest.id, betaBuild.id, 'the default build stays latest until defaultRunOptions changes');
+
+  await actorClient.update({ defaultRunOptions: { ...current.defaultRunOptions, build: 'beta' } });
+  const chosen = await (await actorClient.defaultBuild()).get();
+  assert.equal(chosen.id, betaBuild.id);
+  const run = await actorClient.call({ count: 1 }, { waitSecs: 60, log: null });
+  assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run));
+  assert.equal(run.buildId, betaBuild.id);
+});
+
+test('defaultBuild of an unbuilt actor is 404', async () => {
+  const unbuilt = await client.actors().create({
+    name: uniqueName('compat-unbuilt'),
+    versions: [{ versionNumber: '0.1', sourceType: 'SOURCE_FILES', buildTag: 'latest', sourceFiles: SOURCE_FILES }],
+  });
+  await assert.rejects(client.actor(unbuilt.id).defaultBuild(), (error) => {
+    assert.equal(error.statusCode, 404);
+    assert.equal(error.type, 'record-not-found');
+    assert.match(error.message, /build 'latest'/);
+    return true;
+  });
 });
