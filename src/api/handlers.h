@@ -33,6 +33,7 @@ void api_update_task_input(struct req *r);
 
 void api_get_run(struct req *r);
 void api_update_run(struct req *r);
+void api_delete_run(struct req *r);
 void api_abort_run(struct req *r);
 void api_get_log(struct req *r);
 void api_get_last_run(struct req *r);

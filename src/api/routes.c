@@ -10,6 +10,8 @@
 #define PUT METHOD_PUT
 #define DELETE METHOD_DELETE
 
+/* TODO: actor versions and env-vars, run metamorph, reboot and resurrect,
+ * users/me usage and limits, and store routes (docs/KNOWN_LIMITATIONS.md). */
 const struct route api_routes[] = {
 	{ "/v2/users/me", GET, api_get_me, 0 },
 
@@ -72,6 +74,7 @@ const struct route api_routes[] = {
 	{ "/v2/actor-runs", GET, api_list_runs, 0 },
 	{ "/v2/actor-runs/:", GET, api_get_run, ROUTE_PUBLIC },
 	{ "/v2/actor-runs/:", PUT, api_update_run, 0 },
+	{ "/v2/actor-runs/:", DELETE, api_delete_run, 0 },
 	{ "/v2/actor-runs/:/abort", POST, api_abort_run, 0 },
 	{ "/v2/actor-runs/:/log", GET, api_get_log, ROUTE_PUBLIC },
 	{ "/v2/actor-runs/:/dataset/items", GET, api_get_run_items, 0 },

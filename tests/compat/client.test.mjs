@@ -234,6 +234,26 @@ test('starts and aborts a run', async () => {
   assert.equal(runs.items[0].status, 'ABORTED');
 });
 
+test('deletes only a finished run', async () => {
+  const started = await client.actor(actor.id).start({ count: 1, sleepSecs: 60 });
+  const runClient = client.run(started.id);
+  await assert.rejects(runClient.delete(), (error) => {
+    assert.equal(error.statusCode, 400);
+    assert.equal(error.type, 'invalid-input');
+    assert.match(error.message, /has not finished/);
+    return true;
+  });
+
+  await runClient.abort();
+  const finished = await runClient.waitForFinish({ waitSecs: 60 });
+  assert.equal(finished.status, 'ABORTED');
+  await runClient.delete();
+  assert.equal(await runClient.get(), undefined);
+  assert.equal(await runClient.log().get(), undefined);
+  const dataset = await client.dataset(finished.defaultDatasetId).get();
+  assert.equal(dataset.id, finished.defaultDatasetId, 'the default dataset stays');
+});
+
 test(`pages through a ${BIG_COUNT}-item dataset`, async () => {
   const run = await client.actor(actor.id).call({ count: BIG_COUNT, batchSize: 2000 }, { waitSecs: 300 });
   assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run));
