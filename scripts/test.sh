@@ -49,7 +49,7 @@ api_tests() {
 }
 
 compat_tests() {
-	ACTORD_BIN=$1 node --test tests/compat/
+	ACTORD_BIN=$1 node --test tests/compat/client.test.mjs
 }
 
 example_tests() {

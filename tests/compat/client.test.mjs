@@ -4,7 +4,7 @@
 // only; a failed step means actord responds in a shape the client does not
 // accept.
 //
-// Run: ACTORD_BIN=$PWD/build/actord node --test tests/compat/
+// Run: ACTORD_BIN=$PWD/build/actord node --test tests/compat/client.test.mjs
 // after `npm ci` in tests/compat (scripts/test.sh does both).
 
 import assert from 'node:assert/strict';
