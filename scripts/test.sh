@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run the whole test suite. It installs missing dependencies, builds, and
-# runs the cmocka unit tests, the API tests against a real actord and the
-# example actor tests. Then it runs the unit and API tests again with
+# runs the cmocka unit tests, the API tests against a real actord, the
+# compatibility tests with the official Apify client and the example actor
+# tests. Then it runs the unit, API and compatibility tests again with
 # AddressSanitizer and UndefinedBehaviorSanitizer.
 #
 # Usage: scripts/test.sh [--quick]
@@ -47,6 +48,10 @@ api_tests() {
 	ACTORD_BIN=$1 node --test tests/api/
 }
 
+compat_tests() {
+	ACTORD_BIN=$1 node --test tests/compat/client.test.mjs
+}
+
 example_tests() {
 	status=0
 	for test_file in tests/examples/test_*.py; do
@@ -57,10 +62,12 @@ example_tests() {
 }
 
 step "install dependencies" scripts/install-deps.sh
+step "install compatibility test packages" scripts/compat-deps.sh
 step "build" make
 step "unit tests" make unit
 if [ -x build/actord ]; then
 	step "API tests" api_tests build/actord
+	step "compatibility tests" compat_tests build/actord
 else
 	failed="$failed
   API tests (build/actord missing)"
@@ -74,6 +81,7 @@ if [ "$quick" -eq 0 ]; then
 	step "sanitizer unit tests" make SANITIZE=address,undefined unit
 	if [ -x build-san/actord ]; then
 		step "sanitizer API tests" api_tests build-san/actord
+		step "sanitizer compatibility tests" compat_tests build-san/actord
 	else
 		failed="$failed
   sanitizer API tests (build-san/actord missing)"

@@ -316,6 +316,47 @@ void api_list_user_builds(struct req *r)
 	api_list_release(&l);
 }
 
+/*
+ * The build that a run of the actor gets when the caller names none: the
+ * tag or number in the actor's defaultRunOptions.build, else "latest".
+ */
+void api_get_default_build(struct req *r)
+{
+	struct store_doc d;
+	struct json_doc *actor;
+	struct json_error perr;
+	const struct json *opts, *tag;
+	const char *build = "latest";
+	struct build b;
+	int rc;
+
+	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d))
+		return;
+	actor = json_parse(d.doc, d.doc_len, &perr);
+	if (!actor) {
+		resp_internal(r);
+		store_doc_release(&d);
+		return;
+	}
+	opts = json_get(json_root(actor), "defaultRunOptions");
+	tag = opts ? json_get(opts, "build") : NULL;
+	if (tag && tag->type == JSON_STRING && tag->len)
+		build = tag->str;
+	rc = store_build_resolve(r->store, d.id, build, &b);
+	if (rc < 0) {
+		resp_internal(r);
+	} else if (rc) {
+		resp_error(r, 404, "record-not-found", "The actor '%s' has no"
+			   " build '%s' (its default build); build the actor"
+			   " first.", r->params[0], build);
+	} else {
+		resp_data(r, 200, b.doc, strlen(b.doc));
+		store_build_release(&b);
+	}
+	json_doc_free(actor);
+	store_doc_release(&d);
+}
+
 void api_get_build(struct req *r)
 {
 	struct build b;

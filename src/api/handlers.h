@@ -21,6 +21,7 @@ void api_build_actor(struct req *r);
 void api_list_builds(struct req *r);
 void api_list_user_builds(struct req *r);
 void api_get_build(struct req *r);
+void api_get_default_build(struct req *r);
 
 void api_list_tasks(struct req *r);
 void api_create_task(struct req *r);
@@ -32,6 +33,7 @@ void api_update_task_input(struct req *r);
 
 void api_get_run(struct req *r);
 void api_update_run(struct req *r);
+void api_delete_run(struct req *r);
 void api_abort_run(struct req *r);
 void api_get_log(struct req *r);
 void api_get_last_run(struct req *r);

@@ -10,6 +10,8 @@
 #define PUT METHOD_PUT
 #define DELETE METHOD_DELETE
 
+/* TODO: version env-vars, run metamorph, reboot and resurrect, users/me
+ * usage and limits, and store routes (docs/KNOWN_LIMITATIONS.md). */
 const struct route api_routes[] = {
 	{ "/v2/users/me", GET, api_get_me, 0 },
 
@@ -20,6 +22,7 @@ const struct route api_routes[] = {
 	{ "/v2/acts/:", DELETE, api_delete_actor, 0 },
 	{ "/v2/acts/:/builds", GET, api_list_builds, 0 },
 	{ "/v2/acts/:/builds", POST, api_build_actor, 0 },
+	{ "/v2/acts/:/builds/default", GET, api_get_default_build, 0 },
 	{ "/v2/acts/:/runs", GET, api_list_actor_runs, 0 },
 	{ "/v2/acts/:/runs", POST, api_start_actor_run, ROUTE_RATE_RUNS },
 	{ "/v2/acts/:/run-sync-get-dataset-items", GET | POST,
@@ -71,6 +74,7 @@ const struct route api_routes[] = {
 	{ "/v2/actor-runs", GET, api_list_runs, 0 },
 	{ "/v2/actor-runs/:", GET, api_get_run, ROUTE_PUBLIC },
 	{ "/v2/actor-runs/:", PUT, api_update_run, 0 },
+	{ "/v2/actor-runs/:", DELETE, api_delete_run, 0 },
 	{ "/v2/actor-runs/:/abort", POST, api_abort_run, 0 },
 	{ "/v2/actor-runs/:/log", GET, api_get_log, ROUTE_PUBLIC },
 	{ "/v2/actor-runs/:/dataset/items", GET, api_get_run_items, 0 },

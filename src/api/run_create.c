@@ -84,6 +84,7 @@ static int read_options(struct req *r, const struct json *task_opts,
 	const char *build = req_query(r, "build");
 	const char *memory_param = req_query(r, "memory");
 	const struct json *task_build = task_opts ? json_get(task_opts, "build") : NULL;
+	const struct json *actor_build = actor_opts ? json_get(actor_opts, "build") : NULL;
 	const struct json *restart;
 	double memory, max_items;
 
@@ -131,6 +132,9 @@ static int read_options(struct req *r, const struct json *task_opts,
 		o->build = build;
 	else if (task_build && task_build->type == JSON_STRING)
 		o->build = task_build->str;
+	else if (actor_build && actor_build->type == JSON_STRING &&
+		 actor_build->len)
+		o->build = actor_build->str;
 	else
 		o->build = "latest";
 	return 0;

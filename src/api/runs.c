@@ -4,12 +4,15 @@
  */
 #include "api/handlers.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "export/pipeline.h"
 #include "runner/runner.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 
 /* Load the run r->params[0] names; -1 with a response made. A run id is
@@ -72,6 +75,41 @@ void api_abort_run(struct req *r)
 	}
 	respond_run(r, &run);
 out:
+	store_run_release(&run);
+}
+
+/* Remove a deleted run's log file; a missing file is no error. */
+static void unlink_log(const char *run_id)
+{
+	char *path = runner_log_path(run_id);
+
+	if (path && unlink(path) && errno != ENOENT)
+		log_warn("api", "failed to remove the log %s of the deleted run"
+			 " %s: %s", path, run_id, strerror(errno));
+	free(path);
+}
+
+/*
+ * DELETE /v2/actor-runs/:id: deletes a run that has ended, and its log.
+ * Its default storages stay, as storages do when their actor is deleted.
+ */
+void api_delete_run(struct req *r)
+{
+	struct run run;
+	int deleted = 0;
+
+	if (load_run(r, &run, 1))
+		return;
+	if (store_run_delete_finished(r->store, run.id, &deleted)) {
+		resp_internal(r);
+	} else if (!deleted) {
+		resp_error(r, 400, "invalid-input", "The run '%s' has not"
+			   " finished (status %s): abort it first, then delete"
+			   " it.", run.id, run.status);
+	} else {
+		unlink_log(run.id);
+		resp_empty(r, 204);
+	}
 	store_run_release(&run);
 }
 

@@ -897,6 +897,16 @@ int store_run_set_stopping(struct store *st, const char *id,
 	return 0;
 }
 
+int store_run_delete_finished(struct store *st, const char *id, int *deleted)
+{
+	if (sql_run(st, sql_prep(st, "DELETE FROM runs WHERE id = ? AND status"
+			 " IN ('SUCCEEDED', 'FAILED', 'TIMED-OUT', 'ABORTED')",
+			 "s", id)))
+		return -1;
+	*deleted = sqlite3_changes(st->db) > 0;
+	return 0;
+}
+
 int store_run_finish(struct store *st, const char *id, const char *status,
 		     int exit_code, int64_t finished_at, const char *message)
 {

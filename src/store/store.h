@@ -194,6 +194,9 @@ int store_run_restart(struct store *st, const char *id);
  */
 int store_run_set_stopping(struct store *st, const char *id,
 			   const char *status, int *changed);
+/* Delete the run id when it has ended; *deleted is 0 when it has not
+ * (or is gone). Its storages, log and webhook dispatches stay. */
+int store_run_delete_finished(struct store *st, const char *id, int *deleted);
 int store_run_finish(struct store *st, const char *id, const char *status,
 		     int exit_code, int64_t finished_at, const char *message);
 int store_run_set_message(struct store *st, const char *id,
