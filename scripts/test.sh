@@ -47,6 +47,17 @@ api_tests() {
 	ACTORD_BIN=$1 node --test tests/api/
 }
 
+# The SDK compatibility test's packages come from the lock file in
+# tests/compat/actors; installing them also fills npm's cache, from which
+# the test's actor builds install offline.
+compat_sdk_packages() {
+	npm ci --prefix tests/compat/actors --no-audit --no-fund
+}
+
+compat_sdk_tests() {
+	ACTORD_BIN=$1 node --test tests/compat/sdk.test.mjs
+}
+
 example_tests() {
 	status=0
 	for test_file in tests/examples/test_*.py; do
@@ -66,6 +77,10 @@ else
   API tests (build/actord missing)"
 fi
 step "example actor tests" example_tests
+step "SDK compatibility packages" compat_sdk_packages
+if [ -x build/actord ]; then
+	step "SDK compatibility tests" compat_sdk_tests build/actord
+fi
 
 if [ "$quick" -eq 0 ]; then
 	step "sanitizer build" make SANITIZE=address,undefined
@@ -77,6 +92,9 @@ if [ "$quick" -eq 0 ]; then
 	else
 		failed="$failed
   sanitizer API tests (build-san/actord missing)"
+	fi
+	if [ -x build-san/actord ]; then
+		step "sanitizer SDK compatibility tests" compat_sdk_tests build-san/actord
 	fi
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 fi

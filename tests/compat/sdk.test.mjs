@@ -1,0 +1,108 @@
+// Actors written with the apify SDK and Crawlee, unmodified, against a
+// real actord: they are pushed with `actord push`, built (npm ci from the
+// lock file) and run through run-sync-get-dataset-items. Every call the
+// SDK makes goes to actord's API, so a route or body the SDK does not
+// accept fails the run.
+//
+// The packages come from tests/compat/actors/package-lock.json, which
+// scripts/test.sh installs with `npm ci`. That fills npm's cache, and
+// actord's builds here run with npm_config_offline=true, so they take the
+// same tarballs from the cache and never reach the registry.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { before, describe, test } from 'node:test';
+
+import { REPO_DIR, expectStatus, runActordCli, useServer } from '../api/lib/harness.mjs';
+
+const ACTORS_DIR = path.join(REPO_DIR, 'tests/compat/actors');
+// Builds run npm ci and runs start Node.js with the whole SDK: slower
+// than the API tests' fixture actors, more so under the sanitizers.
+const BUILD_TIMEOUT_MS = 600_000;
+
+if (!fs.existsSync(path.join(ACTORS_DIR, 'node_modules/apify'))) {
+  throw new Error('tests/compat/actors has no node_modules: run `npm ci --prefix tests/compat/actors` first');
+}
+
+const server = useServer({ env: { npm_config_offline: 'true' } });
+
+/** Pushes the actor in tests/compat/actors/DIR and returns it. */
+async function pushActor(dir) {
+  const result = await runActordCli(['push', path.join(ACTORS_DIR, dir)], {
+    env: { ACTORD_URL: server.url, ACTORD_TOKEN: server.token },
+    timeoutMs: BUILD_TIMEOUT_MS,
+  });
+  assert.equal(result.code, 0, `push of ${dir} failed:\n${result.stdout}\n${result.stderr}`);
+  const { name } = JSON.parse(fs.readFileSync(path.join(ACTORS_DIR, dir, '.actor/actor.json'), 'utf8'));
+  return expectStatus(await server.api('GET', `/v2/acts/~${name}`), 200).data;
+}
+
+/** The run's log, for assertion messages. */
+async function runLog(runId) {
+  return (await server.api('GET', `/v2/actor-runs/${runId}/log`)).text;
+}
+
+describe('an actor written with the apify SDK', { timeout: BUILD_TIMEOUT_MS }, () => {
+  let task;
+
+  before(async () => {
+    const actor = await pushActor('sdk-actor');
+    task = await server.createTask(actor.id, { input: { label: 'from the task' } });
+  });
+
+  test('pushes items and stores records through the API', async () => {
+    const res = await server.runSync(task.id, { body: { label: 'overridden' } });
+    const run = await server.lastRun(task.id);
+    assert.equal(res.status, 201, `${res.describe()}\nrun log:\n${await runLog(run.id)}`);
+    const items = res.json;
+    assert.deepEqual(
+      items.map((item) => [item.n, item.kind]),
+      [
+        [1, 'object'],
+        [2, 'array'],
+        [3, 'array'],
+        [4, 'large'],
+        [5, 'read-back'],
+      ],
+    );
+    assert.equal(items[0].label, 'overridden');
+    assert.equal(items[3].words.length, 300);
+    assert.equal(items[3].words[299], 'word299');
+    assert.deepEqual(items[4].json, { greeting: 'hello', input: { label: 'overridden' } });
+    assert.equal(items[4].text, 'plain text, ünïcode');
+    assert.equal(items[4].binary, '000102fdfeff');
+    assert.equal(items[4].largeWords, 300);
+
+    assert.equal(run.status, 'SUCCEEDED');
+    assert.equal(run.statusMessage, 'Done: 5 items');
+    assert.equal(run.isStatusMessageTerminal, true);
+
+    // The records as any client sees them, decoded by fetch.
+    const records = `/v2/actor-runs/${run.id}/key-value-store/records`;
+    const json = expectStatus(await server.api('GET', `${records}/JSON_RECORD`), 200);
+    assert.match(json.headers.get('content-type'), /^application\/json/);
+    assert.deepEqual(json.json, { greeting: 'hello', input: { label: 'overridden' } });
+    const text = expectStatus(await server.api('GET', `${records}/TEXT_RECORD`), 200);
+    assert.match(text.headers.get('content-type'), /^text\/plain/);
+    assert.equal(text.text, 'plain text, ünïcode');
+    const binary = expectStatus(await server.api('GET', `${records}/BINARY_RECORD`), 200);
+    assert.match(binary.headers.get('content-type'), /^application\/octet-stream/);
+    assert.equal(Buffer.from(binary.body).toString('hex'), '000102fdfeff');
+    const large = expectStatus(await server.api('GET', `${records}/LARGE_RECORD`), 200);
+    assert.equal(large.json.words.length, 300);
+  });
+
+  test('Actor.fail ends the run FAILED with its status message', async () => {
+    const res = await server.runSync(task.id, { body: { fail: true } });
+    const run = await server.lastRun(task.id);
+    assert.equal(res.status, 400, `${res.describe()}\nrun log:\n${await runLog(run.id)}`);
+    assert.equal(res.json.error.type, 'run-failed');
+    assert.equal(run.status, 'FAILED');
+    assert.equal(run.statusMessage, 'The input asked for a failure');
+    assert.equal(run.isStatusMessageTerminal, true);
+    const items = expectStatus(await server.api('GET', `/v2/datasets/${run.defaultDatasetId}/items`), 200).json;
+    assert.deepEqual(items, []);
+  });
+});
