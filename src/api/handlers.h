@@ -89,7 +89,6 @@ void api_run_list_keys(struct req *r);
 void api_run_get_record(struct req *r);
 void api_run_put_record(struct req *r);
 void api_run_delete_record(struct req *r);
-void api_run_get_queue(struct req *r);
 void api_task_last_get_dataset(struct req *r);
 void api_task_last_get_kvs(struct req *r);
 void api_task_last_list_keys(struct req *r);
@@ -98,5 +97,24 @@ void api_actor_last_get_dataset(struct req *r);
 void api_actor_last_get_kvs(struct req *r);
 void api_actor_last_list_keys(struct req *r);
 void api_actor_last_get_record(struct req *r);
+
+/* Request queues: queues.c, queue_requests.c, queue_head.c. */
+void api_list_queues(struct req *r);
+void api_create_queue(struct req *r);
+void api_get_queue(struct req *r);
+void api_update_queue(struct req *r);
+void api_delete_queue(struct req *r);
+void api_add_request(struct req *r);
+void api_list_requests(struct req *r);
+void api_batch_add_requests(struct req *r);
+void api_batch_delete_requests(struct req *r);
+void api_get_request(struct req *r);
+void api_update_request(struct req *r);
+void api_delete_request(struct req *r);
+void api_get_head(struct req *r);
+void api_lock_head(struct req *r);
+void api_prolong_request_lock(struct req *r);
+void api_delete_request_lock(struct req *r);
+void api_unlock_requests(struct req *r);
 
 #endif

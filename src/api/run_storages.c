@@ -72,7 +72,6 @@ RUN_ALIAS(api_run_list_keys, FROM_RUN, STORAGE_KVS, api_list_keys)
 RUN_ALIAS(api_run_get_record, FROM_RUN, STORAGE_KVS, api_get_record)
 RUN_ALIAS(api_run_put_record, FROM_RUN, STORAGE_KVS, api_put_record)
 RUN_ALIAS(api_run_delete_record, FROM_RUN, STORAGE_KVS, api_delete_record)
-RUN_ALIAS(api_run_get_queue, FROM_RUN, STORAGE_QUEUE, api_get_queue)
 
 RUN_ALIAS(api_task_last_get_dataset, FROM_TASK_LAST, STORAGE_DATASET,
 	  api_get_dataset)

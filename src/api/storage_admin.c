@@ -186,16 +186,12 @@ static void delete_storage(struct req *r, enum storage_kind kind)
 
 void api_list_datasets(struct req *r) { list_storages(r, STORAGE_DATASET); }
 void api_list_kvss(struct req *r) { list_storages(r, STORAGE_KVS); }
-void api_list_queues(struct req *r) { list_storages(r, STORAGE_QUEUE); }
 void api_create_dataset(struct req *r) { create_storage(r, STORAGE_DATASET); }
 void api_create_kvs(struct req *r) { create_storage(r, STORAGE_KVS); }
-void api_create_queue(struct req *r) { create_storage(r, STORAGE_QUEUE); }
 void api_update_dataset(struct req *r) { update_storage(r, STORAGE_DATASET); }
 void api_update_kvs(struct req *r) { update_storage(r, STORAGE_KVS); }
-void api_update_queue(struct req *r) { update_storage(r, STORAGE_QUEUE); }
 void api_delete_dataset(struct req *r) { delete_storage(r, STORAGE_DATASET); }
 void api_delete_kvs(struct req *r) { delete_storage(r, STORAGE_KVS); }
-void api_delete_queue(struct req *r) { delete_storage(r, STORAGE_QUEUE); }
 
 /* GET /v2/datasets/:id/statistics. */
 void api_get_dataset_statistics(struct req *r)

@@ -52,9 +52,14 @@ void storage_to_json(struct buf *b, enum storage_kind kind,
 			   server_base_url(), s->id);
 		buf_puts(b, ",\"stats\":{}");
 	} else {
-		buf_puts(b, ",\"totalRequestCount\":0,\"handledRequestCount\":0,"
-			 "\"pendingRequestCount\":0,\"hadMultipleClients\":false,"
-			 "\"stats\":{}");
+		buf_printf(b, ",\"totalRequestCount\":%lld,"
+			   "\"handledRequestCount\":%lld,"
+			   "\"pendingRequestCount\":%lld,"
+			   "\"hadMultipleClients\":%s,\"stats\":{}",
+			   (long long)s->item_count,
+			   (long long)s->handled_count,
+			   (long long)(s->item_count - s->handled_count),
+			   s->had_multiple_clients ? "true" : "false");
 	}
 	buf_putc(b, '}');
 }
@@ -79,11 +84,6 @@ void api_get_dataset(struct req *r)
 void api_get_kvs(struct req *r)
 {
 	get_storage(r, STORAGE_KVS);
-}
-
-void api_get_queue(struct req *r)
-{
-	get_storage(r, STORAGE_QUEUE);
 }
 
 void api_get_items(struct req *r)

@@ -28,21 +28,16 @@ void api_push_items(struct req *r);
 void api_get_kvs(struct req *r);
 void api_get_record(struct req *r);
 void api_put_record(struct req *r);
-void api_get_queue(struct req *r);
 
 /* storage_admin.c */
 void api_list_datasets(struct req *r);
 void api_list_kvss(struct req *r);
-void api_list_queues(struct req *r);
 void api_create_dataset(struct req *r);
 void api_create_kvs(struct req *r);
-void api_create_queue(struct req *r);
 void api_update_dataset(struct req *r);
 void api_update_kvs(struct req *r);
-void api_update_queue(struct req *r);
 void api_delete_dataset(struct req *r);
 void api_delete_kvs(struct req *r);
-void api_delete_queue(struct req *r);
 void api_get_dataset_statistics(struct req *r);
 void api_list_keys(struct req *r);
 void api_delete_record(struct req *r);

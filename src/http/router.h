@@ -16,7 +16,7 @@ typedef void (*route_fn)(struct req *r);
 #define ROUTE_PUBLIC 1	/* served without a token */
 #define ROUTE_NO_HEAD 2	/* GET has effects (starts a run): no HEAD */
 #define ROUTE_RATE_RECORDS 4	/* key-value store records: their limit */
-#define ROUTE_RATE_RUNS 8	/* starts runs or pushes items: their limit */
+#define ROUTE_RATE_RUNS 8	/* starts runs, pushes items or queue requests */
 
 struct route {
 	const char *pattern;

@@ -101,7 +101,21 @@ static const char SCHEMA[] =
 	"CREATE INDEX IF NOT EXISTS dispatches_webhook"
 	" ON webhook_dispatches (webhook_id, created_at);"
 	"CREATE INDEX IF NOT EXISTS dispatches_user"
-	" ON webhook_dispatches (user_id, created_at);";
+	" ON webhook_dispatches (user_id, created_at);"
+	"CREATE TABLE IF NOT EXISTS queue_requests ("
+	" queue_id TEXT NOT NULL, id TEXT NOT NULL, unique_key TEXT NOT NULL,"
+	" order_no INTEGER NOT NULL, handled INTEGER NOT NULL,"
+	" lock_expires_at INTEGER NOT NULL DEFAULT 0,"
+	" lock_client TEXT NOT NULL DEFAULT '', doc TEXT NOT NULL,"
+	" PRIMARY KEY (queue_id, id), UNIQUE (queue_id, unique_key))"
+	" WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS queue_requests_head"
+	" ON queue_requests (queue_id, handled, order_no);"
+	"CREATE INDEX IF NOT EXISTS queue_requests_order"
+	" ON queue_requests (queue_id, order_no);"
+	"CREATE TABLE IF NOT EXISTS queue_clients ("
+	" queue_id TEXT NOT NULL, client_key TEXT NOT NULL,"
+	" PRIMARY KEY (queue_id, client_key)) WITHOUT ROWID;";
 
 static void close_thread_store(void *p)
 {
@@ -1022,6 +1036,8 @@ static int storage_row(struct store *st, sqlite3_stmt *stmt,
 	out->modified_at = sqlite3_column_int64(stmt, 6);
 	out->accessed_at = sqlite3_column_int64(stmt, 7);
 	out->item_count = sqlite3_column_int64(stmt, 8);
+	out->handled_count = 0;
+	out->had_multiple_clients = 0;
 	sqlite3_finalize(stmt);
 	return 0;
 }

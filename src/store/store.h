@@ -229,7 +229,9 @@ struct storage {
 	char actor_id[ID_SIZE];
 	char run_id[ID_SIZE];
 	int64_t created_at, modified_at, accessed_at;
-	int64_t item_count;	/* datasets only */
+	int64_t item_count;	/* datasets; for queues, all requests */
+	int64_t handled_count;	/* queues only, like the two below */
+	int had_multiple_clients;
 };
 
 int store_storage_create(struct store *st, enum storage_kind kind,
@@ -239,6 +241,92 @@ int store_storage_get(struct store *st, enum storage_kind kind,
 int store_storage_find(struct store *st, enum storage_kind kind,
 		       const char *user_id, const char *name,
 		       struct storage *out);
+
+/*
+ * Request queues (sqlite_queues.c). A request is its JSON object as the
+ * client sent it, without "id". Next to it are the columns the head reads.
+ * order_no is below every other for forefront requests, above otherwise.
+ * handled is 1 when the object has a non-null handledAt. A lock is valid
+ * until lock_expires_at (ms since the epoch) for the client lock_client.
+ * The head is the pending, unlocked requests by order_no. Client keys are
+ * "" when the client sent none.
+ */
+#define STORE_LOCK_NOT_HELD 3	/* not locked, expired, or another client's */
+
+struct queue_request_in {
+	const char *unique_key;
+	const char *doc;	/* JSON object text without "id" */
+	size_t doc_len;
+	int handled;
+};
+
+struct queue_request_out {
+	char id[16];
+	int was_present, was_handled;
+};
+
+struct queue_counts {
+	int64_t total, handled;
+	int had_multiple_clients;
+};
+
+/* Called per request of a head: the id, the stored object text, and the
+ * lock expiry (0 when unlocked). */
+typedef void (*store_request_fn)(void *ctx, const char *id, const char *doc,
+				 size_t len, int64_t lock_expires_at);
+
+/* Add n requests in one transaction. A request whose unique key is in the
+ * queue is left as it is and reported with was_present. */
+int store_queue_add(struct store *st, const char *queue_id,
+		    const char *client_key, const struct queue_request_in *in,
+		    size_t n, int forefront, struct queue_request_out *out);
+/* The stored object of request id; *doc is the caller's to free. */
+int store_queue_request_get(struct store *st, const char *queue_id,
+			    const char *id, char **doc, size_t *len);
+/* Replace request id; *was_handled gets its state before. STORE_CONFLICT
+ * when the new unique key belongs to another request. */
+int store_queue_request_update(struct store *st, const char *queue_id,
+			       const char *client_key, const char *id,
+			       const struct queue_request_in *in,
+			       int forefront, int *was_handled);
+/* Delete by id, or by unique key when id is NULL. */
+int store_queue_request_delete(struct store *st, const char *queue_id,
+			       const char *id, const char *unique_key);
+/* Up to limit requests by id, after after_id when it is not NULL. The
+ * lock expiry passed to fn is 0. */
+int store_queue_list_requests(struct store *st, const char *queue_id,
+			      const char *after_id, int64_t limit,
+			      store_request_fn fn, void *ctx);
+/* The first limit pending requests not locked at now_ms. */
+int store_queue_head(struct store *st, const char *queue_id, int64_t limit,
+		     int64_t now_ms, store_request_fn fn, void *ctx);
+/* Lock the first limit of the head for client_key until now_ms + lock_ms,
+ * in one transaction; *still_locked gets whether locked requests remain. */
+int store_queue_lock_head(struct store *st, const char *queue_id,
+			  const char *client_key, int64_t limit,
+			  int64_t now_ms, int64_t lock_ms, store_request_fn fn,
+			  void *ctx, int *still_locked);
+/* Extend or release (lock_ms < 0) client_key's lock on request id; with
+ * forefront the request moves to the front. STORE_LOCK_NOT_HELD unless
+ * the client holds an unexpired lock. *expires_at gets the new expiry. */
+int store_queue_lock_change(struct store *st, const char *queue_id,
+			    const char *client_key, const char *id,
+			    int64_t now_ms, int64_t lock_ms, int forefront,
+			    int64_t *expires_at);
+/* Release every lock client_key holds in the queue; *count gets how many. */
+int store_queue_unlock(struct store *st, const char *queue_id,
+		       const char *client_key, int64_t now_ms, int64_t *count);
+int store_queue_counts(struct store *st, const char *queue_id,
+		       struct queue_counts *out);
+/* Queue list (fn returns nonzero to stop early), rename, and delete with
+ * its requests. */
+int store_queue_list(struct store *st, const char *user_id, int unnamed_too,
+		     int64_t offset, int64_t limit, int desc,
+		     int (*fn)(void *ctx, const struct storage *s), void *ctx,
+		     int64_t *total);
+int store_queue_rename(struct store *st, const char *queue_id,
+		       const char *name);
+int store_queue_delete(struct store *st, const char *queue_id);
 
 /*
  * Append count items to a dataset in one transaction. text contains the
