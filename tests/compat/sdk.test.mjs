@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
 import { REPO_DIR, expectStatus, runActordCli, useServer } from '../api/lib/harness.mjs';
 
@@ -104,5 +104,78 @@ describe('an actor written with the apify SDK', { timeout: BUILD_TIMEOUT_MS }, (
     assert.equal(run.isStatusMessageTerminal, true);
     const items = expectStatus(await server.api('GET', `/v2/datasets/${run.defaultDatasetId}/items`), 200).json;
     assert.deepEqual(items, []);
+  });
+});
+
+/**
+ * A small site on 127.0.0.1: the start page links to /a, /b and /flaky,
+ * /a links to /b again, and /flaky answers 500 twice before it succeeds.
+ * `hits` counts the requests per path.
+ */
+function startSite() {
+  const pages = {
+    '/': ['Home', ['/a', '/b', '/flaky', '/a#again']],
+    '/a': ['Page A', ['/b', '/']],
+    '/b': ['Page B', []],
+    '/flaky': ['Flaky page', ['/b']],
+  };
+  const hits = {};
+  const site = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    hits[url.pathname] = (hits[url.pathname] ?? 0) + 1;
+    const page = pages[url.pathname];
+    if (!page) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    if (url.pathname === '/flaky' && hits['/flaky'] <= 2) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('failing on purpose');
+      return;
+    }
+    const [title, links] = page;
+    const anchors = links.map((link) => `<a href="${link}">${link}</a>`).join(' ');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html><head><title>${title}</title></head><body>${anchors}</body></html>`);
+  });
+  return new Promise((resolve) => {
+    site.listen(0, '127.0.0.1', () => resolve({ site, hits, url: `http://127.0.0.1:${site.address().port}` }));
+  });
+}
+
+describe('a Crawlee CheerioCrawler actor', { timeout: BUILD_TIMEOUT_MS }, () => {
+  let task;
+  let served;
+
+  before(async () => {
+    served = await startSite();
+    const actor = await pushActor('crawlee-actor');
+    task = await server.createTask(actor.id, { input: { startUrls: [{ url: `${served.url}/` }] } });
+  });
+
+  after(() => served?.site.close());
+
+  test('crawls through the run\'s request queue; the items come back as CSV', async () => {
+    const res = await server.runSync(task.id, { query: { format: 'csv' }, body: {} });
+    const run = await server.lastRun(task.id);
+    assert.equal(res.status, 201, `${res.describe()}\nrun log:\n${await runLog(run.id)}`);
+    assert.match(res.headers.get('content-type'), /^text\/csv/);
+    const [header, ...rows] = res.text.trim().split(/\r?\n/);
+    assert.equal(header, 'url,title,retryCount');
+    const base = served.url;
+    assert.deepEqual(rows.sort(), [
+      `${base}/,Home,0`,
+      `${base}/a,Page A,0`,
+      `${base}/b,Page B,0`,
+      `${base}/flaky,Flaky page,2`,
+    ]);
+    // Each page once, the duplicate link and the link back to / too;
+    // /flaky three times.
+    assert.deepEqual(served.hits, { '/': 1, '/a': 1, '/b': 1, '/flaky': 3 });
+
+    const queue = expectStatus(await server.api('GET', `/v2/actor-runs/${run.id}/request-queue`), 200).data;
+    assert.equal(queue.totalRequestCount, 4);
+    assert.equal(queue.handledRequestCount, 4);
+    assert.equal(queue.pendingRequestCount, 0);
+    assert.equal(run.status, 'SUCCEEDED');
   });
 });
