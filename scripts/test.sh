@@ -48,8 +48,8 @@ api_tests() {
 }
 
 # The SDK compatibility test's packages come from the lock file in
-# tests/compat/actors; installing them also fills npm's cache, from which
-# the test's actor builds install offline.
+# tests/compat/actors. Installing them also fills npm's cache, and the
+# test's actor builds install from that cache offline.
 compat_sdk_packages() {
 	npm ci --prefix tests/compat/actors --no-audit --no-fund
 }

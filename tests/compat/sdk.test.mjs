@@ -39,7 +39,7 @@ async function pushActor(dir) {
   return expectStatus(await server.api('GET', `/v2/acts/~${name}`), 200).data;
 }
 
-/** The run's log, for assertion messages. */
+/** Fetches the run's log, for assertion messages. */
 async function runLog(runId) {
   return (await server.api('GET', `/v2/actor-runs/${runId}/log`)).text;
 }
@@ -52,7 +52,7 @@ describe('an actor written with the apify SDK', { timeout: BUILD_TIMEOUT_MS }, (
     task = await server.createTask(actor.id, { input: { label: 'from the task' } });
   });
 
-  test('pushes items and stores records through the API', async () => {
+  test('pushes items and stores records', async () => {
     const res = await server.runSync(task.id, { body: { label: 'overridden' } });
     const run = await server.lastRun(task.id);
     assert.equal(res.status, 201, `${res.describe()}\nrun log:\n${await runLog(run.id)}`);
@@ -94,7 +94,7 @@ describe('an actor written with the apify SDK', { timeout: BUILD_TIMEOUT_MS }, (
     assert.equal(large.json.words.length, 300);
   });
 
-  test('Actor.fail ends the run FAILED with its status message', async () => {
+  test('Actor.fail ends the run FAILED', async () => {
     const res = await server.runSync(task.id, { body: { fail: true } });
     const run = await server.lastRun(task.id);
     assert.equal(res.status, 400, `${res.describe()}\nrun log:\n${await runLog(run.id)}`);
@@ -108,9 +108,10 @@ describe('an actor written with the apify SDK', { timeout: BUILD_TIMEOUT_MS }, (
 });
 
 /**
- * A small site on 127.0.0.1: the start page links to /a, /b and /flaky,
- * /a links to /b again, and /flaky answers 500 twice before it succeeds.
- * `hits` counts the requests per path.
+ * Starts a small site on 127.0.0.1. The start page links to /a twice
+ * (once with a fragment), /b and /flaky. /a links back to / and to /b,
+ * and /flaky returns 500 twice before it succeeds. `hits` counts the
+ * requests per path.
  */
 function startSite() {
   const pages = {
@@ -154,7 +155,7 @@ describe('a Crawlee CheerioCrawler actor', { timeout: BUILD_TIMEOUT_MS }, () => 
 
   after(() => served?.site.close());
 
-  test('crawls through the run\'s request queue; the items come back as CSV', async () => {
+  test('crawls via the request queue; CSV items', async () => {
     const res = await server.runSync(task.id, { query: { format: 'csv' }, body: {} });
     const run = await server.lastRun(task.id);
     assert.equal(res.status, 201, `${res.describe()}\nrun log:\n${await runLog(run.id)}`);
@@ -168,14 +169,19 @@ describe('a Crawlee CheerioCrawler actor', { timeout: BUILD_TIMEOUT_MS }, () => 
       `${base}/b,Page B,0`,
       `${base}/flaky,Flaky page,2`,
     ]);
-    // Each page once, the duplicate link and the link back to / too;
-    // /flaky three times.
+    // Every page was fetched once despite the duplicate links, except
+    // /flaky, which took two retries.
     assert.deepEqual(served.hits, { '/': 1, '/a': 1, '/b': 1, '/flaky': 3 });
 
     const queue = expectStatus(await server.api('GET', `/v2/actor-runs/${run.id}/request-queue`), 200).data;
     assert.equal(queue.totalRequestCount, 4);
     assert.equal(queue.handledRequestCount, 4);
     assert.equal(queue.pendingRequestCount, 0);
+    const requests = expectStatus(await server.api('GET', `/v2/request-queues/${queue.id}/requests`), 200).data.items;
+    assert.deepEqual(requests.map((request) => new URL(request.url).pathname).sort(), ['/', '/a', '/b', '/flaky']);
+    for (const request of requests) assert.ok(request.handledAt, `request not handled: ${JSON.stringify(request)}`);
+    const flaky = requests.find((request) => request.url.endsWith('/flaky'));
+    assert.equal(flaky.retryCount, 2);
     assert.equal(run.status, 'SUCCEEDED');
   });
 });
