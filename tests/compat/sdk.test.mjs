@@ -182,6 +182,14 @@ describe('a Crawlee CheerioCrawler actor', { timeout: BUILD_TIMEOUT_MS }, () => 
     for (const request of requests) assert.ok(request.handledAt, `request not handled: ${JSON.stringify(request)}`);
     const flaky = requests.find((request) => request.url.endsWith('/flaky'));
     assert.equal(flaky.retryCount, 2);
+
+    // Crawlee persists its statistics and session pool in the default store.
+    const store = `/v2/actor-runs/${run.id}/key-value-store`;
+    const keys = expectStatus(await server.api('GET', `${store}/keys`), 200).data.items.map((item) => item.key);
+    assert.deepEqual(keys, ['INPUT', 'SDK_CRAWLER_STATISTICS_0', 'SDK_SESSION_POOL_STATE']);
+    const statistics = expectStatus(await server.api('GET', `${store}/records/SDK_CRAWLER_STATISTICS_0`), 200).json;
+    assert.equal(statistics.requestsFinished, 4);
+    assert.equal(statistics.requestsFailed, 0);
     assert.equal(run.status, 'SUCCEEDED');
   });
 });
