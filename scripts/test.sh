@@ -1,8 +1,9 @@
 #!/bin/sh
 # Run the whole test suite. It installs missing dependencies, builds, and
-# runs the cmocka unit tests, the API tests against a real actord and the
-# example actor tests. Then it runs the unit and API tests again with
-# AddressSanitizer and UndefinedBehaviorSanitizer.
+# runs the cmocka unit tests, the API tests against a real actord, the
+# example actor tests and the apify SDK and Crawlee actors (whose pinned
+# npm packages it installs first). Then it runs the unit, API and SDK tests
+# again with AddressSanitizer and UndefinedBehaviorSanitizer.
 #
 # Usage: scripts/test.sh [--quick]
 #   --quick  skip the sanitizer pass
