@@ -26,7 +26,12 @@ if (!fs.existsSync(path.join(ACTORS_DIR, 'node_modules/apify'))) {
   throw new Error('tests/compat/actors has no node_modules: run `npm ci --prefix tests/compat/actors` first');
 }
 
-const server = useServer({ env: { npm_config_offline: 'true' } });
+// The rate limits are actord's defaults, as a user would run it, because
+// the SDK and Crawlee must cope with them.
+const server = useServer({
+  env: { npm_config_offline: 'true' },
+  rateLimits: { standard: 60, records: 200, runs: 400 },
+});
 
 /** Pushes the actor in tests/compat/actors/DIR and returns it. */
 async function pushActor(dir) {
