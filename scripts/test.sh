@@ -1,9 +1,10 @@
 #!/bin/sh
 # Run the whole test suite. It installs missing dependencies, builds, and
 # runs the cmocka unit tests, the API tests against a real actord, the
-# compatibility tests with the official Apify client and the example actor
-# tests. Then it runs the unit, API and compatibility tests again with
-# AddressSanitizer and UndefinedBehaviorSanitizer.
+# compatibility tests with the official Apify client, the apify SDK and
+# Crawlee actors (whose pinned npm packages it installs first) and the
+# example actor tests. Then it runs the unit, API and compatibility tests
+# again with AddressSanitizer and UndefinedBehaviorSanitizer.
 #
 # Usage: scripts/test.sh [--quick]
 #   --quick  skip the sanitizer pass
@@ -52,6 +53,17 @@ compat_tests() {
 	ACTORD_BIN=$1 node --test tests/compat/client.test.mjs
 }
 
+# The SDK compatibility test's packages come from the lock file in
+# tests/compat/actors. Installing them also fills npm's cache, and the
+# test's actor builds install from that cache offline.
+compat_sdk_packages() {
+	npm ci --prefix tests/compat/actors --no-audit --no-fund
+}
+
+compat_sdk_tests() {
+	ACTORD_BIN=$1 node --test tests/compat/sdk.test.mjs
+}
+
 example_tests() {
 	status=0
 	for test_file in tests/examples/test_*.py; do
@@ -63,11 +75,13 @@ example_tests() {
 
 step "install dependencies" scripts/install-deps.sh
 step "install compatibility test packages" scripts/compat-deps.sh
+step "SDK compatibility packages" compat_sdk_packages
 step "build" make
 step "unit tests" make unit
 if [ -x build/actord ]; then
 	step "API tests" api_tests build/actord
 	step "compatibility tests" compat_tests build/actord
+	step "SDK compatibility tests" compat_sdk_tests build/actord
 else
 	failed="$failed
   API tests (build/actord missing)"
@@ -82,6 +96,8 @@ if [ "$quick" -eq 0 ]; then
 	if [ -x build-san/actord ]; then
 		step "sanitizer API tests" api_tests build-san/actord
 		step "sanitizer compatibility tests" compat_tests build-san/actord
+		step "sanitizer SDK compatibility tests" \
+			compat_sdk_tests build-san/actord
 	else
 		failed="$failed
   sanitizer API tests (build-san/actord missing)"
