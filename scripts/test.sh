@@ -1,8 +1,9 @@
 #!/bin/sh
 # Run the whole test suite. It installs missing dependencies, builds, and
-# runs the cmocka unit tests, the API tests against a real actord and the
-# example actor tests. Then it runs the unit and API tests again with
-# AddressSanitizer and UndefinedBehaviorSanitizer.
+# runs the cmocka unit tests, the API tests against a real actord, the
+# stock Apify CLI against it and the example actor tests. Then it runs the
+# unit, API and CLI tests again with AddressSanitizer and
+# UndefinedBehaviorSanitizer.
 #
 # Usage: scripts/test.sh [--quick]
 #   --quick  skip the sanitizer pass
@@ -17,7 +18,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--quick) quick=1 ;;
 	-h | --help)
-		sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -47,6 +48,16 @@ api_tests() {
 	ACTORD_BIN=$1 node --test tests/api/
 }
 
+# cli_tests BIN: run the pinned apify-cli against a real actord. npm ci
+# installs it first when it is missing or older than its lock file.
+cli_tests() {
+	cli_dir=tests/compat/cli
+	if ! [ "$cli_dir/node_modules/.package-lock.json" -nt "$cli_dir/package-lock.json" ]; then
+		npm ci --prefix "$cli_dir" --no-audit --no-fund >/dev/null || return 1
+	fi
+	ACTORD_BIN=$1 node --test tests/compat/cli.test.mjs
+}
+
 example_tests() {
 	status=0
 	for test_file in tests/examples/test_*.py; do
@@ -65,6 +76,7 @@ else
 	failed="$failed
   API tests (build/actord missing)"
 fi
+[ -x build/actord ] && step "Apify CLI tests" cli_tests build/actord
 step "example actor tests" example_tests
 
 if [ "$quick" -eq 0 ]; then
@@ -78,6 +90,7 @@ if [ "$quick" -eq 0 ]; then
 		failed="$failed
   sanitizer API tests (build-san/actord missing)"
 	fi
+	[ -x build-san/actord ] && step "sanitizer Apify CLI tests" cli_tests build-san/actord
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 

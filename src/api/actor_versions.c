@@ -1,8 +1,8 @@
 /*
  * An actor's versions one at a time: /v2/acts/:id/versions and
  * /v2/acts/:id/versions/:versionNumber. They live in the actor object's
- * "versions" array; each change rewrites that array (actors.c checks and
- * stores it), so they follow the same rules as a PUT of the whole actor.
+ * "versions" array. Each change rewrites that array through actors.c, so a
+ * version follows the same rules as in a PUT of the whole actor.
  */
 #include "api/handlers.h"
 
@@ -14,7 +14,7 @@ static const char *const version_fields[] = {
 	"gitHubGistUrl", NULL,
 };
 
-/* The actor of the path, parsed: 0, or -1 with the response made. */
+/* Load and parse the actor of the path: 0, or -1 with the response made. */
 static int load_actor(struct req *r, struct store_doc *d,
 		      struct json_doc **actor)
 {
@@ -42,8 +42,9 @@ static const struct json *find_version(const struct json *actor,
 	return NULL;
 }
 
-/* The actor's versions as a JSON array with old left out, and with (an
- * object's text, or NULL) in its place or, when old is NULL, at the end. */
+/* Write the actor's versions as a JSON array. The version old is replaced
+ * by the object text with, or left out when with is NULL. When old is NULL,
+ * with is appended. */
 static void put_versions(struct buf *out, const struct json *actor,
 			 const struct json *old, const struct buf *with)
 {
@@ -113,9 +114,10 @@ void api_get_actor_version(struct req *r)
 }
 
 /*
- * POST (number NULL: the body's versionNumber, which must be new) and PUT
- * (number from the path, which must exist; fields of the body replace the
- * stored ones). Answers with the version object.
+ * Handle POST (number NULL) and PUT (number from the path). A POST adds the
+ * body's versionNumber, which must be new. A PUT changes an existing
+ * version: the body's fields replace the stored ones. Both respond with the
+ * version object.
  */
 static void save_version(struct req *r, const char *number, unsigned status)
 {

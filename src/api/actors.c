@@ -70,6 +70,8 @@ static int check_versions(struct req *r, const struct json *versions)
 		if (v->type != JSON_OBJECT || !num || num->type != JSON_STRING ||
 		    sscanf(num->str, "%u.%u%c", &major, &minor, &tail) != 2)
 			goto bad;
+		/* TODO: TARBALL, which the Apify CLI's push sends for
+		 * sources over 3 MB (a zip in a key-value store). */
 		if (type && !json_is_string(type, "SOURCE_FILES")) {
 			resp_error(r, 400, "invalid-input", "Version %s: sourceType"
 				   " %.*s is not supported; actord builds"
@@ -202,8 +204,8 @@ static struct json_doc *parse_doc(struct req *r, const struct store_doc *d)
 	return doc;
 }
 
-/* The stored object with taggedBuilds added: clients (the Apify CLI's push)
- * read a tag's build from it once the build has finished. */
+/* Return the stored object with taggedBuilds added. The Apify CLI's push
+ * reads a tag's build from it once the build has finished. */
 void api_get_actor(struct req *r)
 {
 	struct buf out = BUF_INIT;

@@ -16,8 +16,8 @@ void api_get_me(struct req *r)
 	buf_release(&b);
 }
 
-/* A user by ID or username: only the public fields, as the platform shows
- * them to anyone (the Apify CLI's "datasets info" asks for the owner). */
+/* Return a user by ID or username with only the public fields, which the
+ * platform shows to anyone. The Apify CLI's "datasets info" reads the owner. */
 void api_get_user(struct req *r)
 {
 	struct buf b = BUF_INIT;
