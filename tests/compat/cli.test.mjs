@@ -158,6 +158,8 @@ test('apify call --input runs the actor and streams its log', async () => {
   const result = await apifyOk(args);
   assert.match(result.stderr, /cli-echo: got input \{"hello": "world"\}/, describeResult(args, result));
   assert.match(result.stdout, /Apify call result: SUCCEEDED/);
+  // The CLI finds the run's build among the actor's taggedBuilds.
+  assert.match(result.stdout, /Build: 0\.1\.1 \(latest\)/);
   runId = result.stdout.match(/Run ID: (\S+)/)?.[1];
   datasetId = result.stdout.match(/Dataset ID: (\S+)/)?.[1];
   assert.ok(runId, describeResult(args, result));
