@@ -3,8 +3,9 @@
 # runs the cmocka unit tests, the API tests against a real actord, the
 # compatibility tests with the official Apify client, the apify SDK and
 # Crawlee actors (whose pinned npm packages it installs first) and the
-# example actor tests. Then it runs the unit, API and compatibility tests
-# again with AddressSanitizer and UndefinedBehaviorSanitizer.
+# stock Apify CLI, and the example actor tests. Then it runs the unit, API
+# and compatibility tests again with AddressSanitizer and
+# UndefinedBehaviorSanitizer.
 #
 # Usage: scripts/test.sh [--quick]
 #   --quick  skip the sanitizer pass
@@ -19,7 +20,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--quick) quick=1 ;;
 	-h | --help)
-		sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -64,6 +65,16 @@ compat_sdk_tests() {
 	ACTORD_BIN=$1 node --test tests/compat/sdk.test.mjs
 }
 
+# cli_tests BIN: run the pinned apify-cli against a real actord. npm ci
+# installs it first when it is missing or older than its lock file.
+cli_tests() {
+	cli_dir=tests/compat/cli
+	if ! [ "$cli_dir/node_modules/.package-lock.json" -nt "$cli_dir/package-lock.json" ]; then
+		npm ci --prefix "$cli_dir" --no-audit --no-fund >/dev/null || return 1
+	fi
+	ACTORD_BIN=$1 node --test tests/compat/cli.test.mjs
+}
+
 example_tests() {
 	status=0
 	for test_file in tests/examples/test_*.py; do
@@ -82,6 +93,7 @@ if [ -x build/actord ]; then
 	step "API tests" api_tests build/actord
 	step "compatibility tests" compat_tests build/actord
 	step "SDK compatibility tests" compat_sdk_tests build/actord
+	step "Apify CLI tests" cli_tests build/actord
 else
 	failed="$failed
   API tests (build/actord missing)"
@@ -98,6 +110,7 @@ if [ "$quick" -eq 0 ]; then
 		step "sanitizer compatibility tests" compat_tests build-san/actord
 		step "sanitizer SDK compatibility tests" \
 			compat_sdk_tests build-san/actord
+		step "sanitizer Apify CLI tests" cli_tests build-san/actord
 	else
 		failed="$failed
   sanitizer API tests (build-san/actord missing)"

@@ -70,6 +70,8 @@ static int check_versions(struct req *r, const struct json *versions)
 		if (v->type != JSON_OBJECT || !num || num->type != JSON_STRING ||
 		    sscanf(num->str, "%u.%u%c", &major, &minor, &tail) != 2)
 			goto bad;
+		/* TODO: TARBALL, which the Apify CLI's push sends for
+		 * sources over 3 MB (a zip in a key-value store). */
 		if (type && !json_is_string(type, "SOURCE_FILES")) {
 			resp_error(r, 400, "invalid-input", "Version %s: sourceType"
 				   " %.*s is not supported; actord builds"
@@ -131,6 +133,45 @@ static void save_actor(struct req *r, const struct json *base,
 	buf_release(&doc);
 }
 
+int api_actor_set_versions(struct req *r, const struct store_doc *d,
+			   const struct json *actor, const struct buf *versions)
+{
+	struct buf text = BUF_INIT, extra = BUF_INIT, doc = BUF_INIT;
+	struct json_doc *body = NULL;
+	struct json_error err;
+	struct store_doc stored = *d;
+	int rc = -1;
+
+	buf_puts(&text, "{\"versions\":");
+	buf_append(&text, versions->data, versions->len);
+	buf_putc(&text, '}');
+	body = json_parse(text.data, text.len, &err);
+	if (!body) {
+		log_error("api", "versions of actor %s are not valid JSON: %s",
+			  d->id, err.message);
+		resp_internal(r);
+		goto out;
+	}
+	if (check_versions(r, json_get(json_root(body), "versions")))
+		goto out;
+	fixed_fields(&extra, d->id, r, 0);
+	api_merge_object(&doc, actor, json_root(body), actor_fields,
+			 actor_fixed, extra.data);
+	stored.doc = doc.data;
+	stored.doc_len = doc.len;
+	if (store_doc_put(r->store, STORE_ACTOR, &stored)) {
+		resp_internal(r);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_doc_free(body);
+	buf_release(&text);
+	buf_release(&extra);
+	buf_release(&doc);
+	return rc;
+}
+
 void api_create_actor(struct req *r)
 {
 	struct json_doc *body;
@@ -163,13 +204,28 @@ static struct json_doc *parse_doc(struct req *r, const struct store_doc *d)
 	return doc;
 }
 
+/* Return the stored object with taggedBuilds added. The Apify CLI's push
+ * reads a tag's build from it once the build has finished. */
 void api_get_actor(struct req *r)
 {
+	struct buf out = BUF_INIT;
 	struct store_doc d;
+	char *tags = NULL;
 
 	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d))
 		return;
-	resp_data(r, 200, d.doc, d.doc_len);
+	if (store_build_tags(r->store, d.id, &tags) || d.doc_len < 2) {
+		resp_internal(r);
+		goto out;
+	}
+	buf_append(&out, d.doc, d.doc_len - 1);
+	buf_puts(&out, ",\"taggedBuilds\":");
+	buf_puts(&out, tags);
+	buf_putc(&out, '}');
+	resp_data(r, 200, out.data, out.len);
+out:
+	free(tags);
+	buf_release(&out);
 	store_doc_release(&d);
 }
 

@@ -11,10 +11,21 @@
 #include "api/storages.h"
 
 void api_get_me(struct req *r);
+void api_get_user(struct req *r);
 
 void api_list_actors(struct req *r);
 void api_create_actor(struct req *r);
 void api_get_actor(struct req *r);
+void api_list_actor_versions(struct req *r);
+void api_create_actor_version(struct req *r);
+void api_get_actor_version(struct req *r);
+void api_update_actor_version(struct req *r);
+void api_delete_actor_version(struct req *r);
+/* Replace the versions of actor d (parsed: actor) with the JSON array text
+ * versions, checked as on create, and store it: 0, or -1 with the error
+ * response made. */
+int api_actor_set_versions(struct req *r, const struct store_doc *d,
+			   const struct json *actor, const struct buf *versions);
 void api_update_actor(struct req *r);
 void api_delete_actor(struct req *r);
 void api_build_actor(struct req *r);

@@ -14,12 +14,18 @@
  * usage and limits, and store routes (docs/KNOWN_LIMITATIONS.md). */
 const struct route api_routes[] = {
 	{ "/v2/users/me", GET, api_get_me, 0 },
+	{ "/v2/users/:", GET, api_get_user, 0 },
 
 	{ "/v2/acts", GET, api_list_actors, 0 },
 	{ "/v2/acts", POST, api_create_actor, 0 },
 	{ "/v2/acts/:", GET, api_get_actor, 0 },
 	{ "/v2/acts/:", PUT, api_update_actor, 0 },
 	{ "/v2/acts/:", DELETE, api_delete_actor, 0 },
+	{ "/v2/acts/:/versions", GET, api_list_actor_versions, 0 },
+	{ "/v2/acts/:/versions", POST, api_create_actor_version, 0 },
+	{ "/v2/acts/:/versions/:", GET, api_get_actor_version, 0 },
+	{ "/v2/acts/:/versions/:", PUT, api_update_actor_version, 0 },
+	{ "/v2/acts/:/versions/:", DELETE, api_delete_actor_version, 0 },
 	{ "/v2/acts/:/builds", GET, api_list_builds, 0 },
 	{ "/v2/acts/:/builds", POST, api_build_actor, 0 },
 	{ "/v2/acts/:/builds/default", GET, api_get_default_build, 0 },

@@ -713,6 +713,23 @@ int store_build_tag(struct store *st, const char *actor_id, const char *tag,
 			    build_id));
 }
 
+int store_build_tags(struct store *st, const char *actor_id, char **json_out)
+{
+	sqlite3_stmt *stmt = sql_prep(st, "SELECT json_group_object(t.tag,"
+		" json_object('buildId', b.id, 'buildNumber', b.number,"
+		" 'finishedAt', json_extract(b.doc, '$.finishedAt')))"
+		" FROM build_tags t JOIN builds b ON b.id = t.build_id"
+		" WHERE t.actor_id = ?", "s", actor_id);
+	int rc = sql_first_row(st, stmt);
+
+	*json_out = NULL;
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	*json_out = sql_col_dup(stmt, 0);
+	sqlite3_finalize(stmt);
+	return *json_out ? 0 : -1;
+}
+
 int store_build_list(struct store *st, const char *actor_id, int64_t offset,
 		     int64_t limit, int desc, struct buf *out, int64_t *total,
 		     int64_t *count)

@@ -116,6 +116,10 @@ int store_build_resolve(struct store *st, const char *actor_id,
 			const char *tag_or_number, struct build *out);
 int store_build_tag(struct store *st, const char *actor_id, const char *tag,
 		    const char *build_id);
+/* The actor's build tags as a JSON object, {"latest": {"buildId",
+ * "buildNumber", "finishedAt"}, ...}; *json_out is malloc'd, the caller
+ * frees it. */
+int store_build_tags(struct store *st, const char *actor_id, char **json_out);
 int store_build_list(struct store *st, const char *actor_id, int64_t offset,
 		     int64_t limit, int desc, struct buf *out, int64_t *total,
 		     int64_t *count);

@@ -1,0 +1,212 @@
+// The stock Apify CLI (npm apify-cli, pinned in tests/compat/cli) against a
+// real actord: login, push of an actor directory, call with its log
+// streamed, runs ls, datasets info and api. Each command runs as a user
+// would run it, with APIFY_CLIENT_BASE_URL pointing at actord.
+//
+// The CLI keeps its login in $HOME/.apify, so HOME is a temporary dir. The
+// OS keyring is off (APIFY_DISABLE_KEYRING), so the test leaves nothing on
+// the machine. Telemetry, the update check and the rental notice are off by
+// the CLI's own variables, and loopback-only.mjs refuses and records every
+// connection to a host other than 127.0.0.1: the last test fails if the CLI
+// tried one.
+//
+// Install the CLI first: npm ci --prefix tests/compat/cli (scripts/test.sh
+// does). On Node.js 20 npm warns that two of its dependencies (chalk 6,
+// which 7) declare Node.js 22; the commands tested here work on 20.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { stripVTControlCharacters } from 'node:util';
+
+import { REPO_DIR, expectStatus, useServer } from '../api/lib/harness.mjs';
+
+const CLI_DIR = path.join(REPO_DIR, 'tests/compat/cli');
+const APIFY_BIN = path.join(CLI_DIR, 'node_modules/apify-cli/dist/apify.js');
+const GUARD = path.join(CLI_DIR, 'loopback-only.mjs');
+const CLI_TIMEOUT_MS = 120_000;
+const ACTOR_NAME = 'cli-echo';
+
+// The actor the test pushes: it logs its input and pushes three items that
+// carry it, through the API the run gets from actord.
+const MAIN_PY = `import json, os, urllib.request
+
+BASE = os.environ["APIFY_API_BASE_URL"].rstrip("/") + "/v2"
+
+
+def call(method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(BASE + path, data=data, method=method)
+    request.add_header("Authorization", "Bearer " + os.environ["APIFY_TOKEN"])
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.read()
+
+
+store = os.environ["ACTOR_DEFAULT_KEY_VALUE_STORE_ID"]
+run_input = json.loads(call("GET", f"/key-value-stores/{store}/records/INPUT"))
+print("cli-echo: got input", json.dumps(run_input, sort_keys=True), flush=True)
+items = [{"echo": run_input, "n": n} for n in range(3)]
+call("POST", f"/datasets/{os.environ['ACTOR_DEFAULT_DATASET_ID']}/items", items)
+`;
+
+const server = useServer();
+let home;
+let actorDir;
+let netLog;
+let runId;
+let datasetId;
+
+/**
+ * Runs the CLI with args in cwd; resolves to { code, stdout, stderr }, the
+ * output without terminal colors.
+ */
+function apify(args, { cwd = home } = {}) {
+  const env = {
+    ...process.env,
+    HOME: home,
+    APIFY_CLIENT_BASE_URL: server.url,
+    APIFY_DISABLE_KEYRING: '1',
+    APIFY_CLI_DISABLE_TELEMETRY: '1',
+    APIFY_CLI_SKIP_UPDATE_CHECK: '1',
+    APIFY_CLI_SKIP_RENTAL_SUNSET_NOTICE: '1',
+    APIFY_CLI_MAX_LINE_WIDTH: '200',
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    ACTORD_TEST_NET_LOG: netLog,
+    NODE_OPTIONS: `--import=${GUARD}`,
+  };
+  delete env.APIFY_TOKEN;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [APIFY_BIN, ...args], { cwd, env, timeout: CLI_TIMEOUT_MS }, (error, stdout, stderr) => {
+      resolve({
+        code: error ? (error.code ?? error.signal) : 0,
+        stdout: stripVTControlCharacters(stdout),
+        stderr: stripVTControlCharacters(stderr),
+      });
+    });
+  });
+}
+
+function describeResult(args, result) {
+  return `apify ${args.join(' ')} exited ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
+}
+
+async function apifyOk(args, options) {
+  const result = await apify(args, options);
+  assert.equal(result.code, 0, describeResult(args, result));
+  return result;
+}
+
+before(async () => {
+  await fs.access(APIFY_BIN).catch(() => {
+    throw new Error(`${APIFY_BIN} is missing: run npm ci --prefix tests/compat/cli`);
+  });
+  home = await fs.mkdtemp(path.join(os.tmpdir(), 'actord-cli-home-'));
+  netLog = path.join(home, 'refused-connections.log');
+  actorDir = path.join(home, ACTOR_NAME);
+});
+
+after(async () => {
+  if (home) await fs.rm(home, { recursive: true, force: true });
+});
+
+test('apify login -t stores the token of the actord user', async () => {
+  const { stdout, stderr } = await apifyOk(['login', '-t', server.token]);
+  assert.match(stdout + stderr, /logged in to Apify as admin/);
+  const auth = JSON.parse(await fs.readFile(path.join(home, '.apify/auth.json'), 'utf8'));
+  assert.equal(auth.token, server.token);
+  assert.equal(auth.username, 'admin');
+});
+
+test('apify push uploads the directory, builds it and sees the tag', async () => {
+  // The CLI creates a missing actor with run options it downloads from
+  // GitHub's actor template list, so the actor exists first, as after
+  // an earlier push. Files written after it count as newer, so the CLI
+  // pushes without --force.
+  expectStatus(await server.api('POST', '/v2/acts', { body: { name: ACTOR_NAME } }), 201);
+  await fs.mkdir(path.join(actorDir, '.actor'), { recursive: true });
+  await fs.writeFile(
+    path.join(actorDir, '.actor/actor.json'),
+    JSON.stringify({ actorSpecification: 1, name: ACTOR_NAME, version: '0.1', buildTag: 'latest' }),
+  );
+  await fs.writeFile(path.join(actorDir, 'Dockerfile'), 'FROM python:3\nCOPY . ./\nCMD ["python3", "main.py"]\n');
+  await fs.writeFile(path.join(actorDir, 'main.py'), MAIN_PY);
+
+  const args = ['push', '--json'];
+  const result = await apifyOk(args, { cwd: actorDir });
+  const outcome = JSON.parse(result.stdout);
+  assert.equal(outcome.ok, true, describeResult(args, result));
+  assert.equal(outcome.build.status, 'SUCCEEDED');
+  // The build log streams while the CLI waits, and the tag is there on
+  // the first look, so no "was not set" warning.
+  assert.match(result.stderr, /Build succeeded/);
+  assert.doesNotMatch(result.stderr, /was not set/);
+
+  const actor = expectStatus(await server.api('GET', `/v2/acts/admin~${ACTOR_NAME}`), 200).data;
+  assert.equal(actor.taggedBuilds.latest.buildId, outcome.build.id);
+  const version = actor.versions.find((v) => v.versionNumber === '0.1');
+  const main = version.sourceFiles.find((file) => file.name === 'main.py');
+  assert.equal(main.content, MAIN_PY);
+});
+
+test('apify call --input runs the actor and streams its log', async () => {
+  const args = ['call', `admin~${ACTOR_NAME}`, '--input', '{"hello":"world"}'];
+  const result = await apifyOk(args);
+  assert.match(result.stderr, /cli-echo: got input \{"hello": "world"\}/, describeResult(args, result));
+  assert.match(result.stdout, /Apify call result: SUCCEEDED/);
+  // The CLI finds the run's build among the actor's taggedBuilds.
+  assert.match(result.stdout, /Build: 0\.1\.1 \(latest\)/);
+  runId = result.stdout.match(/Run ID: (\S+)/)?.[1];
+  datasetId = result.stdout.match(/Dataset ID: (\S+)/)?.[1];
+  assert.ok(runId, describeResult(args, result));
+  assert.ok(datasetId, describeResult(args, result));
+
+  const run = expectStatus(await server.api('GET', `/v2/actor-runs/${runId}`), 200).data;
+  assert.equal(run.status, 'SUCCEEDED');
+  assert.equal(run.defaultDatasetId, datasetId);
+});
+
+test('apify runs ls lists the run', async () => {
+  assert.ok(runId, 'needs the run of the call test');
+  // Without an argument, the actor of the current directory.
+  const table = await apifyOk(['runs', 'ls'], { cwd: actorDir });
+  assert.match(table.stdout, new RegExp(`${runId}\\s+Succeeded\\s+3`));
+
+  const list = JSON.parse((await apifyOk(['runs', 'ls', `admin~${ACTOR_NAME}`, '--json'])).stdout);
+  assert.deepEqual(
+    list.items.map((run) => [run.id, run.status]),
+    [[runId, 'SUCCEEDED']],
+  );
+});
+
+test('apify datasets info shows the dataset, its run and owner', async () => {
+  assert.ok(datasetId, 'needs the dataset of the call test');
+  const text = await apifyOk(['datasets', 'info', datasetId]);
+  assert.match(text.stdout, /Owned by admin/);
+  assert.match(text.stdout, /Items: 3 clean \/ 3 total/);
+
+  const info = JSON.parse((await apifyOk(['datasets', 'info', datasetId, '--json'])).stdout);
+  assert.equal(info.id, datasetId);
+  assert.equal(info.itemCount, 3);
+  assert.equal(info.user.username, 'admin');
+  assert.equal(info.run.id, runId);
+  assert.equal(info.actor.name, ACTOR_NAME);
+});
+
+test('apify api v2/datasets/:id/items prints the items', async () => {
+  assert.ok(datasetId, 'needs the dataset of the call test');
+  const { stdout } = await apifyOk(['api', `v2/datasets/${datasetId}/items`]);
+  assert.deepEqual(JSON.parse(stdout), [0, 1, 2].map((n) => ({ echo: { hello: 'world' }, n })));
+});
+
+test('the CLI tried no connection off the machine', async () => {
+  const refused = await fs.readFile(netLog, 'utf8').catch((error) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  assert.equal(refused, '', `the CLI tried to connect to:\n${refused}`);
+});
