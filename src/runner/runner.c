@@ -496,7 +496,9 @@ static void finish_run(struct active_run *a, const char *status,
 			  a->id, status);
 	log_info("runner", "run %s ended: %s, exit code %d", a->id, status,
 		 exit_code);
-	/* Rows only: the dispatcher thread does the network. */
+	/* Rows only: the dispatcher thread does the network.
+	 * TODO: record the end and its webhooks in one transaction; a crash
+	 * between the two commits loses the run's end webhooks. */
 	webhook_events_fire(a->id, webhook_event_for_status(status));
 	release_run_files(a);
 	files_retry_at = 0;
