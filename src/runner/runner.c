@@ -30,6 +30,7 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "webhooks/dispatcher.h"
 #include "webhooks/events.h"
 #include "webhooks/spec.h"
 
@@ -479,6 +480,37 @@ static int take_restart(const char *run_id, int64_t now)
 	return h->count;
 }
 
+/*
+ * Record the end of run a and the rows of its end webhooks in one
+ * transaction, so a crash cannot keep one without the other, then wake
+ * the dispatcher. Returns 0, or -1 with nothing changed.
+ */
+static int record_end(struct store *st, const struct active_run *a,
+		      const char *status, int exit_code, int64_t now,
+		      const char *message)
+{
+	struct run run;
+	int count = 0, rc;
+
+	if (store_begin(st))
+		return -1;
+	if (store_run_finish(st, a->id, status, exit_code, now, message) ||
+	    store_run_get(st, a->id, &run)) {
+		store_rollback(st);
+		return -1;
+	}
+	rc = webhook_events_record(st, &run, webhook_event_for_status(status),
+				   &count);
+	store_run_release(&run);
+	if (rc || store_commit(st)) {
+		store_rollback(st);
+		return -1;
+	}
+	if (count)
+		webhook_dispatcher_wake();
+	return 0;
+}
+
 static void finish_run(struct active_run *a, const char *status,
 		       int exit_code, const char *message)
 {
@@ -491,15 +523,21 @@ static void finish_run(struct active_run *a, const char *status,
 	else
 		log_system(a, "The run ended with status %s before its process"
 			   " started.", status);
-	if (!st || store_run_finish(st, a->id, status, exit_code, now, message))
+	if (!st) {
 		log_error("runner", "cannot record the end of run %s (%s)",
 			  a->id, status);
+	} else if (record_end(st, a, status, exit_code, now, message)) {
+		/* The end must stay recorded even without its webhooks. */
+		if (store_run_finish(st, a->id, status, exit_code, now,
+				     message))
+			log_error("runner", "cannot record the end of run %s"
+				  " (%s)", a->id, status);
+		else
+			log_error("runner", "the end webhooks of run %s were"
+				  " not recorded", a->id);
+	}
 	log_info("runner", "run %s ended: %s, exit code %d", a->id, status,
 		 exit_code);
-	/* Rows only: the dispatcher thread does the network.
-	 * TODO: record the end and its webhooks in one transaction; a crash
-	 * between the two commits loses the run's end webhooks. */
-	webhook_events_fire(a->id, webhook_event_for_status(status));
 	release_run_files(a);
 	files_retry_at = 0;
 	pthread_mutex_lock(&lock);
