@@ -128,6 +128,9 @@ test('apify push uploads the directory, builds it and sees the tag', async () =>
   // an earlier push. Files written after it count as newer, so the CLI
   // pushes without --force.
   expectStatus(await server.api('POST', '/v2/acts', { body: { name: ACTOR_NAME } }), 201);
+  // File times come from the kernel's coarse clock, a few ms behind the
+  // actor's modifiedAt: without a pause the files can look older.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
   await fs.mkdir(path.join(actorDir, '.actor'), { recursive: true });
   await fs.writeFile(
     path.join(actorDir, '.actor/actor.json'),
