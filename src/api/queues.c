@@ -111,7 +111,8 @@ void api_list_queues(struct req *r)
 	if (api_list_begin(r, &l) || api_query_bool(r, "unnamed", 0, &unnamed))
 		return;
 	buf_putc(&l.items, '[');
-	if (store_queue_list(r->store, r->user.id, unnamed, l.offset, l.limit,
+	if (store_storage_list(r->store, STORAGE_QUEUE, r->user.id, unnamed,
+			       l.offset, l.limit,
 			     l.desc, list_one, &ctx, &l.total)) {
 		resp_internal(r);
 		goto out;

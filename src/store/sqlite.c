@@ -1062,13 +1062,8 @@ int store_storage_create(struct store *st, enum storage_kind kind,
 			    s->modified_at, s->accessed_at));
 }
 
-static int storage_row(struct store *st, sqlite3_stmt *stmt,
-		       struct storage *out)
+void sql_storage_from_row(sqlite3_stmt *stmt, struct storage *out)
 {
-	int rc = sql_first_row(st, stmt);
-
-	if (rc)
-		return rc;
 	sql_col_copy(stmt, 0, out->id, sizeof(out->id));
 	sql_col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
 	sql_col_copy(stmt, 2, out->name, sizeof(out->name));
@@ -1078,14 +1073,21 @@ static int storage_row(struct store *st, sqlite3_stmt *stmt,
 	out->modified_at = sqlite3_column_int64(stmt, 6);
 	out->accessed_at = sqlite3_column_int64(stmt, 7);
 	out->item_count = sqlite3_column_int64(stmt, 8);
+}
+
+static int storage_row(struct store *st, sqlite3_stmt *stmt,
+		       struct storage *out)
+{
+	int rc = sql_first_row(st, stmt);
+
+	if (rc)
+		return rc;
+	sql_storage_from_row(stmt, out);
 	out->handled_count = 0;
 	out->had_multiple_clients = 0;
 	sqlite3_finalize(stmt);
 	return 0;
 }
-
-#define STORAGE_COLUMNS "id, user_id, name, actor_id, run_id, created_at," \
-	" modified_at, accessed_at, item_count"
 
 int store_storage_get(struct store *st, enum storage_kind kind,
 		      const char *id, struct storage *out)

@@ -34,4 +34,10 @@ int sql_count_rows(struct store *st, sqlite3_stmt *stmt, int64_t *total);
 void sql_col_copy(sqlite3_stmt *stmt, int col, char *out, size_t size);
 char *sql_col_dup(sqlite3_stmt *stmt, int col);
 
+/* The columns of a storage, in the order sql_storage_from_row() reads. */
+#define STORAGE_COLUMNS "id, user_id, name, actor_id, run_id, created_at," \
+	" modified_at, accessed_at, item_count"
+/* Fill out from the current row of a SELECT STORAGE_COLUMNS statement. */
+void sql_storage_from_row(sqlite3_stmt *stmt, struct storage *out);
+
 #endif

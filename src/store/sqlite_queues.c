@@ -335,61 +335,6 @@ int store_queue_counts(struct store *st, const char *queue_id,
 
 /* Queues ----------------------------------------------------------------- */
 
-static void queue_from_row(sqlite3_stmt *stmt, struct storage *out)
-{
-	memset(out, 0, sizeof(*out));
-	sql_col_copy(stmt, 0, out->id, sizeof(out->id));
-	sql_col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
-	sql_col_copy(stmt, 2, out->name, sizeof(out->name));
-	sql_col_copy(stmt, 3, out->actor_id, sizeof(out->actor_id));
-	sql_col_copy(stmt, 4, out->run_id, sizeof(out->run_id));
-	out->created_at = sqlite3_column_int64(stmt, 5);
-	out->modified_at = sqlite3_column_int64(stmt, 6);
-	out->accessed_at = sqlite3_column_int64(stmt, 7);
-}
-
-int store_queue_list(struct store *st, const char *user_id, int unnamed_too,
-		     int64_t offset, int64_t limit, int desc,
-		     int (*fn)(void *ctx, const struct storage *s), void *ctx,
-		     int64_t *total)
-{
-	struct storage s;
-	sqlite3_stmt *stmt;
-	int rc;
-
-	if (sql_count_rows(st, sql_prep(st, "SELECT count(*) FROM storages"
-					" WHERE kind = ? AND user_id = ? AND"
-					" (? OR name IS NOT NULL)", "isi",
-					(int64_t)STORAGE_QUEUE, user_id,
-					(int64_t)unnamed_too), total))
-		return -1;
-	stmt = sql_prep(st, desc ?
-		"SELECT id, user_id, name, actor_id, run_id, created_at,"
-		" modified_at, accessed_at FROM storages WHERE kind = ?"
-		" AND user_id = ? AND (? OR name IS NOT NULL)"
-		" ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?" :
-		"SELECT id, user_id, name, actor_id, run_id, created_at,"
-		" modified_at, accessed_at FROM storages WHERE kind = ?"
-		" AND user_id = ? AND (? OR name IS NOT NULL)"
-		" ORDER BY created_at, id LIMIT ? OFFSET ?", "isiii",
-		(int64_t)STORAGE_QUEUE, user_id, (int64_t)unnamed_too, limit,
-		offset);
-	if (!stmt)
-		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		queue_from_row(stmt, &s);
-		if (fn(ctx, &s)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		log_error("store", "cannot list request queues: %s",
-			  sqlite3_errmsg(st->db));
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 int store_queue_rename(struct store *st, const char *queue_id,
 		       const char *name)
 {

@@ -13,19 +13,6 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
-static void storage_from_row(sqlite3_stmt *stmt, struct storage *out)
-{
-	sql_col_copy(stmt, 0, out->id, sizeof(out->id));
-	sql_col_copy(stmt, 1, out->user_id, sizeof(out->user_id));
-	sql_col_copy(stmt, 2, out->name, sizeof(out->name));
-	sql_col_copy(stmt, 3, out->actor_id, sizeof(out->actor_id));
-	sql_col_copy(stmt, 4, out->run_id, sizeof(out->run_id));
-	out->created_at = sqlite3_column_int64(stmt, 5);
-	out->modified_at = sqlite3_column_int64(stmt, 6);
-	out->accessed_at = sqlite3_column_int64(stmt, 7);
-	out->item_count = sqlite3_column_int64(stmt, 8);
-}
-
 int store_storage_list(struct store *st, enum storage_kind kind,
 		       const char *user_id, int unnamed, int64_t offset,
 		       int64_t limit, int desc,
@@ -46,8 +33,7 @@ int store_storage_list(struct store *st, enum storage_kind kind,
 	if (sql_count_rows(st, sql_prep(st, sql, "is", (int64_t)kind, user_id),
 			   total))
 		return -1;
-	snprintf(sql, sizeof(sql), "SELECT id, user_id, name, actor_id, run_id,"
-		 " created_at, modified_at, accessed_at, item_count%s"
+	snprintf(sql, sizeof(sql), "SELECT " STORAGE_COLUMNS "%s"
 		 " ORDER BY created_at %s, rowid %s LIMIT ? OFFSET ?", where,
 		 desc ? "DESC" : "ASC", desc ? "DESC" : "ASC");
 	stmt = sql_prep(st, sql, "isii", (int64_t)kind, user_id, limit, offset);
@@ -55,7 +41,7 @@ int store_storage_list(struct store *st, enum storage_kind kind,
 		return -1;
 	memset(&s, 0, sizeof(s));
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		storage_from_row(stmt, &s);
+		sql_storage_from_row(stmt, &s);
 		if (fn(ctx, &s)) {
 			rc = SQLITE_DONE;
 			break;

@@ -329,12 +329,8 @@ int store_queue_unlock(struct store *st, const char *queue_id,
 		       const char *client_key, int64_t now_ms, int64_t *count);
 int store_queue_counts(struct store *st, const char *queue_id,
 		       struct queue_counts *out);
-/* Queue list (fn returns nonzero to stop early), rename, and delete with
- * its requests. */
-int store_queue_list(struct store *st, const char *user_id, int unnamed_too,
-		     int64_t offset, int64_t limit, int desc,
-		     int (*fn)(void *ctx, const struct storage *s), void *ctx,
-		     int64_t *total);
+/* Rename a queue, and delete it with its requests. Queues are listed by
+ * store_storage_list(). */
 int store_queue_rename(struct store *st, const char *queue_id,
 		       const char *name);
 int store_queue_delete(struct store *st, const char *queue_id);
