@@ -90,6 +90,10 @@ int api_check_run_options(struct req *r, const struct json *options,
  * both); -1 with a response made. */
 int api_load_task(struct req *r, struct store_doc *d, struct json_doc **doc);
 
+/* Load the run r->params[0] names; with must_own, only for its owner (403
+ * otherwise). Returns -1 with a 404, 403 or 500 made. */
+int api_load_run(struct req *r, struct run *run, int must_own);
+
 /* The storage aliases of runs (run_storages.c). */
 void api_run_get_dataset(struct req *r);
 void api_run_update_dataset(struct req *r);

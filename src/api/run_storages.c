@@ -14,27 +14,11 @@ enum run_source { FROM_RUN, FROM_TASK_LAST, FROM_ACTOR_LAST };
 
 static int find_run(struct req *r, enum run_source from, struct run *run)
 {
-	int rc;
-
 	if (from == FROM_TASK_LAST)
 		return api_load_last_run(r, STORE_TASK, run);
 	if (from == FROM_ACTOR_LAST)
 		return api_load_last_run(r, STORE_ACTOR, run);
-	rc = store_run_get(r->store, r->params[0], run);
-	if (rc) {
-		if (rc < 0)
-			resp_internal(r);
-		else
-			api_not_found(r, "Actor run", r->params[0]);
-		return -1;
-	}
-	if (!r->authenticated || strcmp(run->user_id, r->user.id)) {
-		resp_error(r, 403, "permission-denied", "You do not have"
-			   " permission to access the run '%s'.", run->id);
-		store_run_release(run);
-		return -1;
-	}
-	return 0;
+	return api_load_run(r, run, 1);
 }
 
 static void via_run(struct req *r, enum run_source from,

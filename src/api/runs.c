@@ -17,7 +17,7 @@
 
 /* Load the run r->params[0] names; -1 with a response made. A run id is
  * hard to guess, so it alone grants read access, as on the platform. */
-static int load_run(struct req *r, struct run *run, int must_own)
+int api_load_run(struct req *r, struct run *run, int must_own)
 {
 	int rc = store_run_get(r->store, r->params[0], run);
 
@@ -58,7 +58,7 @@ void api_abort_run(struct req *r)
 	int graceful, changed = 0;
 
 	if (api_query_bool(r, "gracefully", 0, &graceful) ||
-	    load_run(r, &run, 1))
+	    api_load_run(r, &run, 1))
 		return;
 	if (store_run_set_stopping(r->store, run.id, "ABORTING",
 				   &changed)) {
@@ -98,7 +98,7 @@ void api_delete_run(struct req *r)
 	struct run run;
 	int deleted = 0;
 
-	if (load_run(r, &run, 1))
+	if (api_load_run(r, &run, 1))
 		return;
 	if (store_run_delete_finished(r->store, run.id, &deleted)) {
 		resp_internal(r);
@@ -119,7 +119,7 @@ void api_update_run(struct req *r)
 	struct json_doc *body;
 	struct run run;
 
-	if (load_run(r, &run, 1))
+	if (api_load_run(r, &run, 1))
 		return;
 	if (api_body_object(r, 0, &body))
 		goto out;
@@ -253,7 +253,7 @@ void api_get_run_items(struct req *r)
 {
 	struct run run;
 
-	if (load_run(r, &run, 1))
+	if (api_load_run(r, &run, 1))
 		return;
 	respond_run_items(r, &run);
 	store_run_release(&run);
