@@ -4,8 +4,8 @@
  * A client is identified by its clientKey parameter; requests locked
  * without one belong to the client key "". A lock ends when it expires,
  * when its client releases it, or when the request is deleted.
- * TODO: the platform also ties locks taken from a run to the run, so a
- * restarted run with a new clientKey can unlock them; actord does not.
+ * TODO: tie locks taken from a run to the run, as the platform does, so
+ * that a restarted run with a new clientKey can unlock them.
  */
 #include "api/handlers.h"
 #include "api/queues.h"

@@ -159,8 +159,8 @@ void api_update_webhook(struct req *r)
 			 updatable, NULL, NULL);
 	merged_doc = json_parse(merged.data, merged.len, &perr);
 	/* A webhook of one run (the webhooks run option) keeps that run as
-	 * its condition; any other, even one created with isAdHoc true,
-	 * has an actor or task condition that the body may change. */
+	 * its condition. Any other webhook, even one created with isAdHoc
+	 * true, has an actor or task condition that the body may change. */
 	run_bound = w.condition_run_id[0] != '\0';
 	if (!merged_doc ||
 	    webhook_spec_from_json(json_root(merged_doc), !run_bound, &s,

@@ -9,7 +9,7 @@
  *   size_t n;
  *   char err[256];
  *   if (webhook_specs_from_base64(query_value, &specs, &n, err, sizeof(err)))
- *           answer 400 invalid-input with err;
+ *           respond 400 invalid-input with err;
  *   ...
  *   webhook_specs_free(specs, n);
  */
