@@ -21,6 +21,7 @@
 #include "api/api.h"
 #include "cli/cli.h"
 #include "http/server.h"
+#include "runner/builder.h"
 #include "runner/runner.h"
 #include "store/store.h"
 #include "util/fs.h"
@@ -439,12 +440,14 @@ static int serve(int argc, char **argv)
 		webhook_dispatcher_stop();
 		return 1;
 	}
-	if (runner_recover(store_thread())) {
+	if (runner_recover(store_thread()) || build_recover(store_thread()) ||
+	    builder_init()) {
 		runner_shutdown();
 		webhook_dispatcher_stop();
 		return 1;
 	}
 	if (server_start(&sc, api_routes, api_route_count)) {
+		builder_shutdown();
 		runner_shutdown();
 		webhook_dispatcher_stop();
 		return 1;
@@ -454,6 +457,8 @@ static int serve(int argc, char **argv)
 		;
 	log_info("main", "stopping on signal %d", sig);
 	server_quiesce();
+	/* Before the runner, which wakes the requests waiting for builds. */
+	builder_shutdown();
 	runner_shutdown();
 	/* After the runner: the runs it aborts fire their webhooks, which
 	 * stay ACTIVE in the store for the next start. */

@@ -1,7 +1,6 @@
 /*
- * Actors and their builds: /v2/acts (also /v2/actors) and
- * /v2/actor-builds. An actor is stored as its API object; building is in
- * runner/build.c.
+ * Actors: /v2/acts (also /v2/actors). An actor is stored as its API
+ * object; its builds are in builds.c.
  */
 #include "api/handlers.h"
 
@@ -9,9 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/build.h"
-#include "runner/runner.h"
-#include "util/fs.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -288,147 +284,4 @@ void api_list_actors(struct req *r)
 void api_list_tasks(struct req *r)
 {
 	list_docs(r, STORE_TASK);
-}
-
-void api_build_actor(struct req *r)
-{
-	struct build_request breq;
-	struct json_doc *actor = NULL;
-	struct buf err = BUF_INIT;
-	struct store_doc d;
-	struct build b;
-	const char *tag = req_query(r, "tag");
-
-	int64_t wait_secs;
-
-	/* Builds finish within this request, so waitForFinish is only
-	 * checked. */
-	if (api_query_int(r, "waitForFinish", 0, &wait_secs))
-		return;
-	if (tag && *tag && strspn(tag, "abcdefghijklmnopqrstuvwxyz"
-				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-	    strlen(tag)) {
-		resp_error(r, 400, "invalid-input", "Parameter 'tag' must be"
-			   " letters, digits, '.', '_' or '-', got '%s'.", tag);
-		return;
-	}
-	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d))
-		return;
-	actor = parse_doc(r, &d);
-	if (!actor)
-		goto out;
-	breq.actor = json_root(actor);
-	breq.actor_id = d.id;
-	breq.user_id = d.user_id;
-	breq.version = req_query(r, "version");
-	breq.tag = tag && *tag ? tag : "latest";
-	if (build_actor(r->store, &breq, &b, &err)) {
-		if (err.len)
-			resp_error(r, 400, "invalid-input", "%s", err.data);
-		else
-			resp_internal(r);
-		goto out;
-	}
-	resp_data(r, 201, b.doc, strlen(b.doc));
-	store_build_release(&b);
-out:
-	json_doc_free(actor);
-	buf_release(&err);
-	store_doc_release(&d);
-}
-
-void api_list_builds(struct req *r)
-{
-	struct list_page l;
-	struct store_doc d;
-
-	if (api_list_begin(r, &l))
-		return;
-	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d)) {
-		api_list_release(&l);
-		return;
-	}
-	if (store_build_list(r->store, d.id, l.offset, l.limit, l.desc,
-			     &l.items, &l.total, &l.count))
-		resp_internal(r);
-	else
-		api_list_respond(r, &l);
-	api_list_release(&l);
-	store_doc_release(&d);
-}
-
-/* GET /v2/actor-builds: the user's builds of all actors. */
-void api_list_user_builds(struct req *r)
-{
-	struct list_page l;
-
-	if (api_list_begin(r, &l))
-		return;
-	if (store_build_list_user(r->store, r->user.id, l.offset, l.limit,
-				  l.desc, &l.items, &l.total, &l.count))
-		resp_internal(r);
-	else
-		api_list_respond(r, &l);
-	api_list_release(&l);
-}
-
-/*
- * The build that a run of the actor gets when the caller names none: the
- * tag or number in the actor's defaultRunOptions.build, else "latest".
- */
-void api_get_default_build(struct req *r)
-{
-	struct store_doc d;
-	struct json_doc *actor;
-	struct json_error perr;
-	const struct json *opts, *tag;
-	const char *build = "latest";
-	struct build b;
-	int rc;
-
-	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d))
-		return;
-	actor = json_parse(d.doc, d.doc_len, &perr);
-	if (!actor) {
-		resp_internal(r);
-		store_doc_release(&d);
-		return;
-	}
-	opts = json_get(json_root(actor), "defaultRunOptions");
-	tag = opts ? json_get(opts, "build") : NULL;
-	if (tag && tag->type == JSON_STRING && tag->len)
-		build = tag->str;
-	rc = store_build_resolve(r->store, d.id, build, &b);
-	if (rc < 0) {
-		resp_internal(r);
-	} else if (rc) {
-		resp_error(r, 404, "record-not-found", "The actor '%s' has no"
-			   " build '%s' (its default build); build the actor"
-			   " first.", r->params[0], build);
-	} else {
-		resp_data(r, 200, b.doc, strlen(b.doc));
-		store_build_release(&b);
-	}
-	json_doc_free(actor);
-	store_doc_release(&d);
-}
-
-void api_get_build(struct req *r)
-{
-	struct build b;
-	int rc = store_build_get(r->store, r->params[0], &b);
-
-	if (rc) {
-		if (rc < 0)
-			resp_internal(r);
-		else
-			api_not_found(r, "Build", r->params[0]);
-		return;
-	}
-	if (strcmp(b.user_id, r->user.id))
-		resp_error(r, 403, "permission-denied", "You do not have"
-			   " permission to access the build '%s'.", b.id);
-	else
-		resp_data(r, 200, b.doc, strlen(b.doc));
-	store_build_release(&b);
 }

@@ -190,6 +190,7 @@ void api_get_log(struct req *r)
 		going = !run_status_is_terminal(run.status);
 		store_run_release(&run);
 	} else if (store_build_get(r->store, r->params[0], &build) == 0) {
+		going = !run_status_is_terminal(build.status);
 		store_build_release(&build);
 	} else {
 		api_not_found(r, "Log of run or build", r->params[0]);

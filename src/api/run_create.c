@@ -299,6 +299,14 @@ static int resolve_build(struct req *r, const char *actor_id,
 			   " build number such as '0.1.2'.", build);
 		return -1;
 	}
+	if (!run_status_is_terminal(b->status)) {
+		resp_error(r, 400, "invalid-input", "Build %s has not finished"
+			   " (status %s); wait for it with GET"
+			   " /v2/actor-builds/%s?waitForFinish=60.", b->number,
+			   b->status, b->id);
+		store_build_release(b);
+		return -1;
+	}
 	if (strcmp(b->status, "SUCCEEDED")) {
 		resp_error(r, 400, "invalid-input", "Build %s did not succeed"
 			   " (status %s); build the actor again.", b->number,

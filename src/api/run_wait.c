@@ -1,11 +1,12 @@
 /*
  * The asynchronous run routes: POST /v2/actor-tasks/:id/runs and
- * /v2/acts/:id/runs start a run and return it with 201, and GET /v2/actor-runs/:id returns a run. Both
- * take waitForFinish (seconds, at most 60): the connection is suspended,
- * without holding a thread, until the run ends or the time passes, and
- * the run is returned as it is then. The official API client polls with
- * waitForFinish=999999, so a server that responded at once would be
- * flooded with requests.
+ * /v2/acts/:id/runs start a run and return it with 201, and
+ * GET /v2/actor-runs/:id returns a run. Both take waitForFinish (seconds,
+ * at most 60): the connection is suspended, without holding a thread,
+ * until the run ends or the time passes, and the run is returned as it is
+ * then. The official API client polls with waitForFinish=999999, so a
+ * server that responded at once would be flooded with requests. The
+ * build routes (builds.c) wait the same way.
  */
 #include "api/handlers.h"
 
@@ -24,11 +25,11 @@
 struct run_wait {
 	struct run_waiter waiter;
 	struct req *req;
-	unsigned status;	/* 201 for a new run, 200 for GET */
+	unsigned status;	/* 201 for a new run or build, 200 for GET */
+	api_job_respond_fn respond;
 };
 
-/* Read waitForFinish, clamped to MAX_WAIT_SECS; -1 with a response made. */
-static int read_wait(struct req *r, double *secs)
+int api_read_wait(struct req *r, double *secs)
 {
 	if (api_query_number(r, "waitForFinish", 0, secs))
 		return -1;
@@ -79,21 +80,18 @@ static void wait_resume(struct req *r)
 {
 	struct run_wait *rw = r->resume_ctx;
 
-	respond_with_run(r, rw->waiter.run_id, rw->status);
+	rw->respond(r, rw->waiter.run_id, rw->status);
 }
 
-/*
- * Suspend r until the run ends or secs pass. Set started when the run may
- * be running already; otherwise the caller starts it after this call.
- */
-static void wait_for_run(struct req *r, const char *run_id, double secs,
-			 unsigned status, int started)
+void api_wait_for_job(struct req *r, const char *id, double secs,
+		      unsigned status, int started, api_job_respond_fn respond)
 {
 	struct run_wait *rw = xcalloc(1, sizeof(*rw));
 
 	rw->req = r;
 	rw->status = status;
-	snprintf(rw->waiter.run_id, sizeof(rw->waiter.run_id), "%s", run_id);
+	rw->respond = respond;
+	snprintf(rw->waiter.run_id, sizeof(rw->waiter.run_id), "%s", id);
 	rw->waiter.deadline_ms = time_mono_ms() + (int64_t)(secs * 1000);
 	rw->waiter.wake = wait_wake;
 	rw->waiter.ctx = rw;
@@ -112,10 +110,10 @@ static void start_run(struct req *r,
 	struct run run;
 	double secs;
 
-	if (read_wait(r, &secs) || create(r, &run))
+	if (api_read_wait(r, &secs) || create(r, &run))
 		return;
 	if (secs > 0)
-		wait_for_run(r, run.id, secs, 201, 0);
+		api_wait_for_job(r, run.id, secs, 201, 0, respond_with_run);
 	runner_start(run.id);
 	log_info("api", "run %s of actor %s started%s", run.id, run.actor_id,
 		 secs > 0 ? "; request waits" : "");
@@ -140,7 +138,7 @@ void api_get_run(struct req *r)
 	double secs;
 	int rc;
 
-	if (read_wait(r, &secs))
+	if (api_read_wait(r, &secs))
 		return;
 	rc = store_run_get(r->store, r->params[0], &run);
 	if (rc) {
@@ -151,7 +149,7 @@ void api_get_run(struct req *r)
 		return;
 	}
 	if (secs > 0 && !run_status_is_terminal(run.status))
-		wait_for_run(r, run.id, secs, 200, 1);
+		api_wait_for_job(r, run.id, secs, 200, 1, respond_with_run);
 	else
 		respond_with_run(r, run.id, 200);
 	store_run_release(&run);

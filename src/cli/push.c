@@ -233,6 +233,38 @@ out:
 	return rc;
 }
 
+/* The build object in a response body, parsed into *doc; NULL when the
+ * response is not a 2xx build. */
+static const struct json *build_of(const struct http_result *res,
+				   struct json_doc **doc)
+{
+	struct json_error err;
+	const struct json *data;
+
+	json_doc_free(*doc);
+	*doc = json_parse(res->body.data, res->body.len, &err);
+	data = *doc ? json_get(json_root(*doc), "data") : NULL;
+	if (res->status / 100 != 2 || !data || !string_field(data, "id") ||
+	    !string_field(data, "status"))
+		return NULL;
+	return data;
+}
+
+static int build_has_ended(const struct json *build)
+{
+	static const char *const ends[] = { "SUCCEEDED", "FAILED", "ABORTED",
+					     "TIMED-OUT", NULL };
+	const char *status = string_field(build, "status");
+	size_t i;
+
+	for (i = 0; ends[i]; i++)
+		if (!strcmp(status, ends[i]))
+			return 1;
+	return 0;
+}
+
+/* Start a build and wait for its end: builds run in the background, so
+ * the build is polled with waitForFinish, as the API clients do. */
 static int build(const char *url, const char *token, const char *id,
 		 const char *version)
 {
@@ -240,27 +272,42 @@ static int build(const char *url, const char *token, const char *id,
 	struct buf path = BUF_INIT;
 	struct json_doc *doc = NULL;
 	const struct json *data;
-	struct json_error err;
+	char build_id[64];
 	int rc = -1;
 
 	buf_printf(&path, "%s/v2/acts/%s/builds?version=%s&tag=latest"
-		   "&waitForFinish=300", url, id, version);
+		   "&waitForFinish=60", url, id, version);
 	if (http("POST", path.data, token, NULL, &res))
 		goto out;
-	doc = json_parse(res.body.data, res.body.len, &err);
-	data = doc ? json_get(json_root(doc), "data") : NULL;
-	if (res.status != 201 || !data) {
+	data = build_of(&res, &doc);
+	if (!data) {
 		fprintf(stderr, "actord push: the build request failed (%ld): %s\n",
 			res.status, res.body.data);
 		goto out;
 	}
+	snprintf(build_id, sizeof(build_id), "%s", string_field(data, "id"));
+	while (!build_has_ended(data)) {
+		buf_reset(&path);
+		buf_reset(&res.body);
+		buf_printf(&path, "%s/v2/actor-builds/%s?waitForFinish=60", url,
+			   build_id);
+		if (http("GET", path.data, token, NULL, &res))
+			goto out;
+		data = build_of(&res, &doc);
+		if (!data) {
+			fprintf(stderr, "actord push: cannot read build %s (%ld):"
+				" %s\n", build_id, res.status, res.body.data);
+			goto out;
+		}
+	}
 	if (!json_is_string(json_get(data, "status"), "SUCCEEDED")) {
 		buf_reset(&path);
 		buf_reset(&res.body);
-		buf_printf(&path, "%s/v2/logs/%s", url, string_field(data, "id"));
+		buf_printf(&path, "%s/v2/logs/%s", url, build_id);
 		http("GET", path.data, token, NULL, &res);
-		fprintf(stderr, "actord push: build %s failed; its log:\n%s",
-			string_field(data, "buildNumber"), res.body.data);
+		fprintf(stderr, "actord push: build %s %s; its log:\n%s",
+			string_field(data, "buildNumber"),
+			string_field(data, "status"), res.body.data);
 		goto out;
 	}
 	printf("%s\n", string_field(data, "buildNumber"));

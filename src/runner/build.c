@@ -23,12 +23,44 @@
 
 struct build_work {
 	char *dir;
-	struct buf log;
+	const char *id;		/* the build's, for log notifications */
+	int log_fd;		/* the log file, appended to; -1 if none */
+	struct buf log;		/* lines not yet written to log_fd */
+	int (*cancelled)(void *ctx);
+	void *cancel_ctx;
 	struct buf command;	/* JSON array */
 	struct buf schema;	/* JSON text, may stay empty */
 	struct buf actor_text;		/* .actor/actor.json, if any */
 	struct json_doc *actor_json;	/* parsed; points into actor_text */
 };
+
+/*
+ * Append the pending lines to the log file and wake the requests that
+ * stream it. A failed write loses those lines only: the build goes on,
+ * and its status is what clients act on.
+ */
+static void flush_log(struct build_work *w)
+{
+	if (!w->log.len)
+		return;
+	if (w->log_fd >= 0 && fs_write_all(w->log_fd, w->log.data, w->log.len))
+		log_warn("build", "cannot write the log of build %s: %s",
+			 w->id, strerror(errno));
+	buf_reset(&w->log);
+	runner_log_written(w->id);
+}
+
+static void npm_output(void *ctx)
+{
+	flush_log(ctx);
+}
+
+static int npm_cancelled(void *ctx)
+{
+	struct build_work *w = ctx;
+
+	return w->cancelled(w->cancel_ctx);
+}
 
 static void blog(struct build_work *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -44,6 +76,7 @@ static void blog(struct build_work *w, const char *fmt, ...)
 	buf_vprintf(&w->log, fmt, ap);
 	va_end(ap);
 	buf_putc(&w->log, '\n');
+	flush_log(w);
 }
 
 /* A relative path with no "..", "." or empty parts. */
@@ -318,27 +351,27 @@ static const struct json *find_version(const struct json *actor,
 
 /*
  * Install npm dependencies into the build's own directory, as the
- * actor's Dockerfile would. This blocks the calling HTTP thread for as
- * long as npm runs, up to BUILD_NPM_TIMEOUT_SECS.
- * TODO: run builds in the background, so that a slow install blocks no
- * HTTP thread. Clients already poll the build until it finishes.
+ * actor's Dockerfile would. Runs on a builder thread (builder.h).
+ * Returns 0, -1 when npm failed, -2 when the build was aborted.
  */
 static int install_dependencies(struct build_work *w)
 {
+	struct build_npm_hooks hooks = { npm_output, npm_cancelled, w };
 	struct buf message = BUF_INIT;
 	int rc;
 
 	rc = build_npm_install(w->dir, BUILD_NPM_TIMEOUT_SECS, &w->log,
-			       &message);
+			       &message, &hooks);
+	flush_log(w);
 	if (rc < 0)
 		blog(w, "%s", message.data);
 	else if (rc == 0)
 		blog(w, "Installed the dependencies.");
 	buf_release(&message);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? rc : 0;
 }
 
-/* Run the steps; returns 0 for SUCCEEDED, -1 for FAILED. */
+/* Run the steps; returns 0 for SUCCEEDED, -1 for FAILED, -2 for ABORTED. */
 static int run_steps(struct build_work *w, const struct json *version)
 {
 	const struct json *type = json_get(version, "sourceType");
@@ -358,6 +391,8 @@ static int run_steps(struct build_work *w, const struct json *version)
 	read_actor_json(w);
 	if (find_command(w) || read_input_schema(w))
 		return -1;
+	if (w->cancelled(w->cancel_ctx))
+		return -2;
 	return install_dependencies(w);
 }
 
@@ -382,6 +417,7 @@ static int store_build_save(struct store *st, const struct build *b,
 	return 0;
 }
 
+/* The API object; finished is 0 while the build is going. */
 static void build_doc(struct buf *doc, const struct build *b,
 		      int64_t started, int64_t finished, const char *schema)
 {
@@ -391,13 +427,20 @@ static void build_doc(struct buf *doc, const struct build *b,
 		   b->id, b->actor_id, b->user_id);
 	time_format_iso(started, when);
 	buf_printf(doc, ",\"startedAt\":\"%s\"", when);
-	time_format_iso(finished, when);
-	buf_printf(doc, ",\"finishedAt\":\"%s\",\"status\":\"%s\","
-		   "\"meta\":{\"origin\":\"API\"},\"stats\":{\"durationMillis\":"
-		   "%lld,\"computeUnits\":0},\"options\":{\"useCache\":false},"
-		   "\"usage\":{},"
-		   "\"usageTotalUsd\":0,\"buildNumber\":\"%s\",\"inputSchema\":",
-		   when, b->status, (long long)(finished - started), b->number);
+	if (finished) {
+		time_format_iso(finished, when);
+		buf_printf(doc, ",\"finishedAt\":\"%s\"", when);
+	} else {
+		buf_puts(doc, ",\"finishedAt\":null");
+	}
+	buf_printf(doc, ",\"status\":\"%s\",\"meta\":{\"origin\":\"API\"},"
+		   "\"stats\":{", b->status);
+	if (finished)
+		buf_printf(doc, "\"durationMillis\":%lld,",
+			   (long long)(finished - started));
+	buf_printf(doc, "\"computeUnits\":0},\"options\":{\"useCache\":false},"
+		   "\"usage\":{},\"usageTotalUsd\":0,\"buildNumber\":\"%s\","
+		   "\"inputSchema\":", b->number);
 	if (schema)
 		buf_put_json_cstr(doc, schema);
 	else
@@ -405,18 +448,46 @@ static void build_doc(struct buf *doc, const struct build *b,
 	buf_putc(doc, '}');
 }
 
-int build_actor(struct store *st, const struct build_request *req,
-		struct build *out, struct buf *err)
+/* Fill the identity of plan's build into b, with status. */
+static void plan_build(const struct build_plan *plan, const char *status,
+		       struct build *b)
+{
+	memset(b, 0, sizeof(*b));
+	snprintf(b->id, sizeof(b->id), "%s", plan->id);
+	snprintf(b->actor_id, sizeof(b->actor_id), "%s", plan->actor_id);
+	snprintf(b->user_id, sizeof(b->user_id), "%s", plan->user_id);
+	snprintf(b->number, sizeof(b->number), "%s", plan->number);
+	snprintf(b->status, sizeof(b->status), "%s", status);
+}
+
+/* Append text to a build's log file, for the steps outside a build_work. */
+static void append_log_line(const char *build_id, const char *text)
+{
+	char *path = runner_log_path(build_id);
+	char when[TIME_ISO_LEN];
+	struct buf line = BUF_INIT;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+	time_format_iso(time_now_ms(), when);
+	buf_printf(&line, "%s %s\n", when, text);
+	if (fd < 0 || fs_write_all(fd, line.data, line.len))
+		log_warn("build", "cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	buf_release(&line);
+	free(path);
+	runner_log_written(build_id);
+}
+
+int build_prepare(struct store *st, const struct build_request *req,
+		  struct build_plan *plan, struct build *out, struct buf *err)
 {
 	const struct json *version = find_version(req->actor, req->version);
-	struct build_work w;
-	struct buf doc = BUF_INIT;
+	struct buf doc = BUF_INIT, text = BUF_INIT;
 	const char *number;
-	char *log_path;
-	int64_t seq, started = time_now_ms();
-	int ok;
+	int rc = -1;
 
-	memset(&w, 0, sizeof(w));
+	memset(plan, 0, sizeof(*plan));
 	memset(out, 0, sizeof(*out));
 	if (!version) {
 		buf_printf(err, req->version ? "Actor version '%s' was not"
@@ -425,46 +496,163 @@ int build_actor(struct store *st, const struct build_request *req,
 		return -1;
 	}
 	number = json_get(version, "versionNumber")->str;
-	if (store_build_next_seq(st, req->actor_id, number, &seq))
-		return -1;
-	id_new(out->id);
-	snprintf(out->actor_id, sizeof(out->actor_id), "%s", req->actor_id);
-	snprintf(out->user_id, sizeof(out->user_id), "%s", req->user_id);
-	snprintf(out->number, sizeof(out->number), "%s.%lld", number,
-		 (long long)seq);
-	w.dir = runner_build_dir(out->id);
-	blog(&w, "Building version %s of the actor as build %s.", number,
-	     out->number);
+	id_new(plan->id);
+	snprintf(plan->actor_id, sizeof(plan->actor_id), "%s", req->actor_id);
+	snprintf(plan->user_id, sizeof(plan->user_id), "%s", req->user_id);
+	snprintf(plan->version, sizeof(plan->version), "%s", number);
+	plan->tag = req->tag ? xstrdup(req->tag) : NULL;
+	json_write(&text, version);
+	plan->version_json = buf_detach(&text, NULL);
+	plan->created_ms = time_now_ms();
 
-	ok = run_steps(&w, version) == 0;
-	snprintf(out->status, sizeof(out->status), ok ? "SUCCEEDED" : "FAILED");
-	blog(&w, "Build %s.", ok ? "succeeded" : "failed");
-	if (ok) {
-		out->command = buf_detach(&w.command, NULL);
-		out->input_schema = w.schema.len ? buf_detach(&w.schema, NULL) :
-				    NULL;
+	/* The sequence number and the row in one transaction, so that two
+	 * builds started at once get different numbers. */
+	if (store_begin(st))
+		goto out;
+	if (store_build_next_seq(st, req->actor_id, number, &plan->seq)) {
+		store_rollback(st);
+		goto out;
 	}
-	build_doc(&doc, out, started, time_now_ms(), out->input_schema);
+	snprintf(plan->number, sizeof(plan->number), "%s.%lld", number,
+		 (long long)plan->seq);
+	plan_build(plan, "READY", out);
+	build_doc(&doc, out, plan->created_ms, 0, NULL);
 	out->doc = buf_detach(&doc, NULL);
+	if (store_build_put(st, out, plan->version, plan->seq) ||
+	    store_commit(st)) {
+		store_rollback(st);
+		goto out;
+	}
+	rc = 0;
+	buf_printf(&text, "Build %s of version %s is queued.", plan->number,
+		   plan->version);
+	append_log_line(plan->id, text.data);
+out:
+	buf_release(&text);
+	if (rc) {
+		store_build_release(out);
+		build_plan_release(plan);
+	}
+	return rc;
+}
 
-	log_path = runner_log_path(out->id);
-	if (fs_write_file(log_path, w.log.data, w.log.len, 0640))
-		log_warn("build", "cannot write %s: %s", log_path, strerror(errno));
+/*
+ * Store the end of a build and wake its waiters. b holds the identity and
+ * final status; a failed store write is logged, since nobody is left to
+ * answer.
+ */
+static void finish(struct store *st, const struct build_plan *plan,
+		   struct build *b, int64_t started, const char *tag)
+{
+	struct buf doc = BUF_INIT;
+
+	build_doc(&doc, b, started, time_now_ms(), b->input_schema);
+	b->doc = buf_detach(&doc, NULL);
+	if (store_build_save(st, b, plan->version, plan->seq, tag))
+		log_warn("build", "cannot store the end of build %s", b->id);
+	log_info("build", "actor %s build %s (%s): %s", plan->actor_id,
+		 plan->number, plan->id, b->status);
+	runner_job_ended(b->id);
+}
+
+void build_execute(struct store *st, const struct build_plan *plan,
+		   int (*cancelled)(void *ctx), void *ctx)
+{
+	struct build_work w;
+	struct json_doc *version;
+	struct json_error perr;
+	struct buf doc = BUF_INIT;
+	struct build b;
+	char *log_path = runner_log_path(plan->id);
+	int64_t started = plan->created_ms;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	w.id = plan->id;
+	w.cancelled = cancelled;
+	w.cancel_ctx = ctx;
+	w.dir = runner_build_dir(plan->id);
+	w.log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+			0640);
+	if (w.log_fd < 0)
+		log_warn("build", "cannot open %s: %s", log_path, strerror(errno));
 	free(log_path);
-	ok = store_build_save(st, out, number, seq,
-			      ok ? req->tag : NULL) == 0;
-	log_info("build", "actor %s build %s (%s): %s", req->actor_id,
-		 out->number, out->id, out->status);
 
+	plan_build(plan, "RUNNING", &b);
+	build_doc(&doc, &b, started, 0, NULL);
+	b.doc = doc.data;
+	if (store_build_put(st, &b, plan->version, plan->seq))
+		log_warn("build", "cannot mark build %s RUNNING", plan->id);
+	buf_release(&doc);
+	b.doc = NULL;
+
+	blog(&w, "Building version %s of the actor as build %s.",
+	     plan->version, plan->number);
+	version = json_parse(plan->version_json, strlen(plan->version_json),
+			     &perr);
+	rc = version ? run_steps(&w, json_root(version)) : -1;
+	snprintf(b.status, sizeof(b.status), "%s", rc == 0 ? "SUCCEEDED" :
+		 rc == -2 ? "ABORTED" : "FAILED");
+	blog(&w, "Build %s.", rc == 0 ? "succeeded" : rc == -2 ?
+	     "aborted" : "failed");
+	if (rc == 0) {
+		b.command = buf_detach(&w.command, NULL);
+		b.input_schema = w.schema.len ? buf_detach(&w.schema, NULL) :
+				 NULL;
+	}
+	if (w.log_fd >= 0)
+		close(w.log_fd);
+	finish(st, plan, &b, started, rc == 0 ? plan->tag : NULL);
+
+	store_build_release(&b);
+	json_doc_free(version);
 	json_doc_free(w.actor_json);
 	buf_release(&w.actor_text);
 	buf_release(&w.log);
 	buf_release(&w.command);
 	buf_release(&w.schema);
 	free(w.dir);
-	if (!ok) {
-		store_build_release(out);
-		return -1;
+}
+
+void build_end_unstarted(struct store *st, const struct build_plan *plan,
+			 const char *message)
+{
+	struct build b;
+
+	append_log_line(plan->id, message);
+	plan_build(plan, "ABORTED", &b);
+	finish(st, plan, &b, plan->created_ms, NULL);
+	store_build_release(&b);
+}
+
+void build_plan_release(struct build_plan *plan)
+{
+	free(plan->tag);
+	free(plan->version_json);
+	plan->tag = NULL;
+	plan->version_json = NULL;
+}
+
+/*
+ * TODO: kill the npm of a build that a crashed actord left running, as
+ * runner_kill_orphans() does for runs; it goes on until npm ends.
+ */
+int build_recover(struct store *st)
+{
+	struct buf ids = BUF_INIT;
+	char when[TIME_ISO_LEN];
+	const char *id;
+	int rc;
+
+	time_format_iso(time_now_ms(), when);
+	rc = store_build_end_unfinished(st, "FAILED", when, &ids);
+	for (id = ids.data; rc == 0 && id && id < ids.data + ids.len;
+	     id += strlen(id) + 1) {
+		append_log_line(id, "actord stopped before the build finished,"
+				" so it failed. Start a new build.");
+		log_warn("build", "build %s was going when actord stopped;"
+			 " it is FAILED now", id);
 	}
-	return 0;
+	buf_release(&ids);
+	return rc;
 }

@@ -20,12 +20,52 @@ struct build_request {
 };
 
 /*
- * Build and store the result, FAILED builds included, with a log at
- * runner_log_path(build id). Returns 0 with out filled (release it with
- * store_build_release), or -1 with a message in err when the request
- * itself is wrong (unknown version) or the store fails (err empty).
+ * A build that build_prepare() has stored READY, for build_execute() on
+ * a builder thread (builder.h). It owns tag and version_json; release it
+ * with build_plan_release().
  */
-int build_actor(struct store *st, const struct build_request *req,
-		struct build *out, struct buf *err);
+struct build_plan {
+	char id[ID_SIZE];
+	char actor_id[ID_SIZE];
+	char user_id[ID_SIZE];
+	char number[48];	/* "0.1.3" */
+	char version[32];	/* "0.1" */
+	int64_t seq;		/* 3 */
+	int64_t created_ms;	/* the build's startedAt */
+	char *tag;		/* set when the build succeeds; NULL for none */
+	char *version_json;	/* the actor version object to build */
+};
+
+/*
+ * Store a new build READY, with the first line of its log at
+ * runner_log_path(build id), and fill plan and out (release out with
+ * store_build_release). Returns -1 with a message in err when the request
+ * is wrong (unknown version), or with err empty when the store fails.
+ */
+int build_prepare(struct store *st, const struct build_request *req,
+		  struct build_plan *plan, struct build *out, struct buf *err);
+
+/*
+ * Run a prepared build: mark it RUNNING, write its sources into
+ * runner_build_dir(id), find its command and input schema, install its
+ * npm dependencies, and store it SUCCEEDED (with the plan's tag in the
+ * same transaction), FAILED or ABORTED. The log grows as it goes. Asks
+ * cancelled(ctx) between steps and during npm; non-zero ends the build
+ * ABORTED. Wakes the requests waiting for the build at its end.
+ */
+void build_execute(struct store *st, const struct build_plan *plan,
+		   int (*cancelled)(void *ctx), void *ctx);
+
+/* End a prepared build that never ran as ABORTED, message in its log. */
+void build_end_unstarted(struct store *st, const struct build_plan *plan,
+			 const char *message);
+
+void build_plan_release(struct build_plan *plan);
+
+/*
+ * At start: builds that a stopped or crashed actord left READY or RUNNING
+ * are stored FAILED, with a line in their logs. Returns 0 or -1.
+ */
+int build_recover(struct store *st);
 
 #endif

@@ -86,9 +86,11 @@ static void append_output(struct buf *log, const char *data, size_t len,
 /*
  * Copy the child's output from fd into log until end of file or the
  * deadline (milliseconds since the epoch). Returns 0 at end of file, 1
- * when the deadline passed, -1 on a read or poll error (errno set).
+ * when the deadline passed, 2 when hooks cancelled, -1 on a read or poll
+ * error (errno set).
  */
-static int collect_output(int fd, int64_t deadline, struct buf *log)
+static int collect_output(int fd, int64_t deadline, struct buf *log,
+			  const struct build_npm_hooks *hooks)
 {
 	size_t kept_bytes = 0;
 	int at_line_start = 1, dropped = 0;
@@ -102,7 +104,10 @@ static int collect_output(int fd, int64_t deadline, struct buf *log)
 
 		if (left <= 0)
 			return 1;
-		rc = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		if (hooks && hooks->cancelled(hooks->ctx))
+			return 2;
+		rc = poll(&p, 1, left > BUILD_NPM_CHECK_MS ?
+			  BUILD_NPM_CHECK_MS : (int)left);
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc < 0)
@@ -122,6 +127,8 @@ static int collect_output(int fd, int64_t deadline, struct buf *log)
 		}
 		kept_bytes += (size_t)n;
 		append_output(log, chunk, (size_t)n, &at_line_start);
+		if (hooks)
+			hooks->output(hooks->ctx);
 	}
 	if (!at_line_start)
 		buf_putc(log, '\n');
@@ -225,7 +232,8 @@ static void announce_command(struct buf *log, char *const *argv)
 }
 
 int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
-		      struct buf *message)
+		      struct buf *message,
+		      const struct build_npm_hooks *hooks)
 {
 	const char *mode;
 	char *argv[] = { "npm", NULL, "--omit=dev", "--no-audit", "--no-fund",
@@ -259,12 +267,18 @@ int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
 	}
 
 	collected = collect_output(fds[0], time_now_ms() +
-				   (int64_t)timeout_secs * 1000, log);
+				   (int64_t)timeout_secs * 1000, log, hooks);
 	read_errno = errno;
 	/* Also ends descendants that outlive npm or hold the pipe open. */
 	kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (collected == 2) {
+		buf_printf(message, "%s was stopped because the build was"
+			   " aborted.", step_name);
+		rc = -2;
+		goto out;
+	}
 	if (collected == 1)
 		buf_printf(message, "%s timed out after %d seconds.", step_name,
 			   timeout_secs);
@@ -277,7 +291,7 @@ int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
 		rc = 0;
 
 out:
-	if (rc < 0 && message->len)
+	if (rc == -1 && message->len)
 		log_info("build", "in %s: %s", dir, message->data);
 	if (fds[0] >= 0)
 		close(fds[0]);

@@ -17,16 +17,33 @@
 #define BUILD_NPM_MAX_OUTPUT (4u << 20)
 
 /*
+ * What a build gives the npm step so it can follow it: output() is
+ * called after new output was appended to the log, and cancelled() is
+ * asked at least every BUILD_NPM_CHECK_MS; when it returns non-zero, npm
+ * is killed. Both run on the calling thread, with ctx.
+ */
+struct build_npm_hooks {
+	void (*output)(void *ctx);
+	int (*cancelled)(void *ctx);
+	void *ctx;
+};
+
+/* How often cancelled() is asked, in milliseconds. */
+#define BUILD_NPM_CHECK_MS 200
+
+/*
  * Runs npm in dir when dir/package.json exists. npm's stdout and stderr
  * go to log, each line prefixed with a UTC ISO timestamp. npm gets an
  * environment of its own (PATH, HOME, locale, proxies and npm_config_*
  * variables of actord), so actord's token never reaches install scripts.
  * Returns 1, with nothing logged, when there is no package.json; 0 when
  * npm exits with 0; -1 with the reason appended to *message otherwise
- * (npm not found, a non-zero exit code, a signal, the timeout).
+ * (npm not found, a non-zero exit code, a signal, the timeout), or -2
+ * with a message when hooks->cancelled() asked to stop. hooks may be NULL.
  */
 int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
-		      struct buf *message);
+		      struct buf *message,
+		      const struct build_npm_hooks *hooks);
 
 /*
  * Selects the entries of the NULL-terminated environment `from` that npm

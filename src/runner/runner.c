@@ -184,21 +184,31 @@ void runner_wait(struct run_waiter *w, void (*suspend)(void *arg), void *arg)
 }
 
 /*
- * 1 when the store already has the run in a terminal status. finish_run()
- * writes the status before it takes the lock to wake waiters, so a check
- * made under the lock either finds the end or comes before the wake.
+ * 1 when the store already has the run or build in a terminal status.
+ * finish_run() and the builders write the status before they take the
+ * lock to wake waiters, so a check made under the lock either finds the
+ * end or comes before the wake.
  */
-static int run_has_ended(const char *run_id)
+static int run_has_ended(const char *id)
 {
 	struct store *st = store_thread();
+	struct build build;
 	struct run run;
 	int ended;
 
-	if (!st || store_run_get(st, run_id, &run))
-		return 1;	/* no such run: nothing to wait for */
-	ended = run_status_is_terminal(run.status);
-	store_run_release(&run);
-	return ended;
+	if (!st)
+		return 1;
+	if (store_run_get(st, id, &run) == 0) {
+		ended = run_status_is_terminal(run.status);
+		store_run_release(&run);
+		return ended;
+	}
+	if (store_build_get(st, id, &build) == 0) {
+		ended = run_status_is_terminal(build.status);
+		store_build_release(&build);
+		return ended;
+	}
+	return 1;	/* neither: nothing to wait for */
 }
 
 void runner_wait_existing(struct run_waiter *w, void (*suspend)(void *arg),
@@ -251,12 +261,18 @@ static void wake_waiters(const char *run_id, enum wait_outcome outcome,
 	wake_list(&log_watchers, run_id, outcome, now);
 }
 
-/* Wake the requests streaming the log of run_id, which has grown. */
-static void notify_log_written(const char *run_id)
+void runner_log_written(const char *id)
 {
 	pthread_mutex_lock(&lock);
 	if (log_watchers)
-		wake_list(&log_watchers, run_id, WAIT_LOG_WRITTEN, 0);
+		wake_list(&log_watchers, id, WAIT_LOG_WRITTEN, 0);
+	pthread_mutex_unlock(&lock);
+}
+
+void runner_job_ended(const char *id)
+{
+	pthread_mutex_lock(&lock);
+	wake_waiters(id, WAIT_FINISHED, 0);
 	pthread_mutex_unlock(&lock);
 }
 
@@ -328,7 +344,7 @@ static void log_output(struct active_run *a, const char *data, size_t len)
 		log_warn("runner", "cannot write the log of run %s: %s", a->id,
 			 strerror(errno));
 	if (out.len)
-		notify_log_written(a->id);
+		runner_log_written(a->id);
 	buf_release(&out);
 }
 
@@ -350,7 +366,7 @@ static void log_system_v(int fd, const char *run_id, const char *fmt,
 		log_warn("runner", "cannot write the log of run %s: %s", run_id,
 			 strerror(errno));
 	buf_release(&b);
-	notify_log_written(run_id);
+	runner_log_written(run_id);
 }
 
 /* Append a line of actord's own to the log of an active run. */

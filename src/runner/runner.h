@@ -120,6 +120,15 @@ enum log_watch runner_watch_log(struct run_waiter *w, const char *log_path,
 void runner_unwatch_log(struct run_waiter *w);
 
 /*
+ * The waiters and log watchers work for builds too, with the build's id
+ * in run_id: the builders (builder.h) report through these two. Call
+ * runner_log_written() after a write to the log of id, and
+ * runner_job_ended() after the store has the build's terminal status.
+ */
+void runner_log_written(const char *id);
+void runner_job_ended(const char *id);
+
+/*
  * After a crash of actord: kill the processes of runs that have not
  * ended, so they stop writing into runs about to be ended or restarted. A process counts as the run's only if its environment still
  * contains ACTOR_RUN_ID=<id>, because a pid may have been reused.

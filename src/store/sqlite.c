@@ -656,8 +656,14 @@ int store_build_next_seq(struct store *st, const char *actor_id,
 int store_build_put(struct store *st, const struct build *b,
 		    const char *version, int64_t seq)
 {
-	return sql_run(st, sql_prep(st, "INSERT OR REPLACE INTO builds VALUES"
-			    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssssissSSs",
+	/* An upsert keeps the row's rowid, and so the build's place in
+	 * the lists, when a build moves on from READY. */
+	return sql_run(st, sql_prep(st, "INSERT INTO builds VALUES"
+			    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id)"
+			    " DO UPDATE SET status = excluded.status,"
+			    " command = excluded.command,"
+			    " input_schema = excluded.input_schema,"
+			    " doc = excluded.doc", "ssssissSSs",
 			    b->id, b->actor_id, b->user_id, version, seq,
 			    b->number, b->status, b->command, b->input_schema,
 			    b->doc));
@@ -711,6 +717,37 @@ int store_build_tag(struct store *st, const char *actor_id, const char *tag,
 	return sql_run(st, sql_prep(st, "INSERT OR REPLACE INTO build_tags"
 			    " VALUES (?, ?, ?)", "sss", actor_id, tag,
 			    build_id));
+}
+
+int store_build_end_unfinished(struct store *st, const char *status,
+			       const char *finished_at, struct buf *ids)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (store_begin(st))
+		return -1;
+	stmt = sql_prep(st, "SELECT id FROM builds WHERE status IN"
+			" ('READY', 'RUNNING')", "");
+	if (!stmt) {
+		store_rollback(st);
+		return -1;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		buf_puts(ids, (const char *)sqlite3_column_text(stmt, 0));
+		buf_putc(ids, '\0');
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE ||
+	    sql_run(st, sql_prep(st, "UPDATE builds SET status = ?1,"
+			" doc = json_set(doc, '$.status', ?1, '$.finishedAt', ?2)"
+			" WHERE status IN ('READY', 'RUNNING')", "ss", status,
+			finished_at)) ||
+	    store_commit(st)) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
 }
 
 int store_build_tags(struct store *st, const char *actor_id, char **json_out)

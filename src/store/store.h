@@ -116,6 +116,13 @@ int store_build_resolve(struct store *st, const char *actor_id,
 			const char *tag_or_number, struct build *out);
 int store_build_tag(struct store *st, const char *actor_id, const char *tag,
 		    const char *build_id);
+/*
+ * Give every build still READY or RUNNING the status and finishedAt (ISO
+ * text), and append the id of each, NUL-terminated, to ids. One
+ * transaction; for the start of actord, when no build is going.
+ */
+int store_build_end_unfinished(struct store *st, const char *status,
+			       const char *finished_at, struct buf *ids);
 /* The actor's build tags as a JSON object, {"latest": {"buildId",
  * "buildNumber", "finishedAt"}, ...}; *json_out is malloc'd, the caller
  * frees it. */

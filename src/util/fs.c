@@ -57,10 +57,27 @@ int fs_mkdir_p(const char *dir)
 	return rc;
 }
 
+int fs_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int fs_write_file(const char *path, const void *data, size_t len, int mode)
 {
 	const char *slash = strrchr(path, '/');
-	const char *p = data;
 	int fd;
 
 	if (slash && slash != path) {
@@ -74,17 +91,12 @@ int fs_write_file(const char *path, const void *data, size_t len, int mode)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -1;
-	while (len) {
-		ssize_t n = write(fd, p, len);
+	if (fs_write_all(fd, data, len)) {
+		int saved = errno;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
+		close(fd);
+		errno = saved;
+		return -1;
 	}
 	return close(fd);
 }

@@ -10,6 +10,9 @@
 int fs_read_file(const char *path, struct buf *out);
 /* Write data to path, creating parent directories; mode for the file. */
 int fs_write_file(const char *path, const void *data, size_t len, int mode);
+/* Write all len bytes to fd, retrying short writes and EINTR. -1 with
+ * errno set on failure. */
+int fs_write_all(int fd, const void *data, size_t len);
 /* Create dir and its parents (mode 0750); existing ones are fine. */
 int fs_mkdir_p(const char *dir);
 /* 1 if path exists as a regular file. */

@@ -108,7 +108,7 @@ static void test_build_npm_install_no_package(void **state)
 	struct buf log = BUF_INIT, message = BUF_INIT;
 
 	(void)state;
-	assert_int_equal(build_npm_install(dir, 60, &log, &message), 1);
+	assert_int_equal(build_npm_install(dir, 60, &log, &message, NULL), 1);
 	assert_int_equal(log.len, 0);
 	assert_int_equal(message.len, 0);
 	remove_project(dir);
@@ -121,7 +121,7 @@ static void test_build_npm_install_script_fails(void **state)
 	struct buf log = BUF_INIT, message = BUF_INIT;
 
 	(void)state;
-	assert_int_equal(build_npm_install(dir, 120, &log, &message), -1);
+	assert_int_equal(build_npm_install(dir, 120, &log, &message, NULL), -1);
 	assert_non_null(strstr(message.data, "npm install failed with exit code"));
 	assert_non_null(strstr(log.data, "Running \"npm install --omit=dev "));
 	buf_release(&log);
@@ -136,9 +136,49 @@ static void test_build_npm_install_timeout(void **state)
 	struct buf log = BUF_INIT, message = BUF_INIT;
 
 	(void)state;
-	assert_int_equal(build_npm_install(dir, 1, &log, &message), -1);
+	assert_int_equal(build_npm_install(dir, 1, &log, &message, NULL), -1);
 	assert_string_equal(message.data, "npm install timed out after 1"
 			    " seconds.");
+	buf_release(&log);
+	buf_release(&message);
+	remove_project(dir);
+}
+
+/* Hooks that count output calls and cancel once npm has said something. */
+struct cancel_state {
+	int outputs;
+	int asked;
+};
+
+static void count_output(void *ctx)
+{
+	((struct cancel_state *)ctx)->outputs++;
+}
+
+static int cancel_after_output(void *ctx)
+{
+	struct cancel_state *c = ctx;
+
+	c->asked++;
+	return c->outputs > 0;
+}
+
+static void test_build_npm_install_cancelled(void **state)
+{
+	char *dir = make_project("{\"name\":\"t\",\"version\":\"1.0.0\","
+				 "\"scripts\":{\"preinstall\":"
+				 "\"echo started; sleep 120\"}}");
+	struct buf log = BUF_INIT, message = BUF_INIT;
+	struct cancel_state c = { 0, 0 };
+	struct build_npm_hooks hooks = { count_output, cancel_after_output, &c };
+
+	(void)state;
+	assert_int_equal(build_npm_install(dir, 120, &log, &message, &hooks), -2);
+	assert_true(c.outputs > 0);
+	assert_true(c.asked > 1);
+	assert_string_equal(message.data, "npm install was stopped because the"
+			    " build was aborted.");
+	assert_non_null(strstr(log.data, "started"));
 	buf_release(&log);
 	buf_release(&message);
 	remove_project(dir);
@@ -153,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_build_npm_install_no_package),
 		cmocka_unit_test(test_build_npm_install_script_fails),
 		cmocka_unit_test(test_build_npm_install_timeout),
+		cmocka_unit_test(test_build_npm_install_cancelled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
