@@ -1,7 +1,7 @@
 /*
  * Builds: POST /v2/acts/:id/builds, the build lists, builds/default,
  * GET /v2/actor-builds/:id and its abort. A build runs on a builder
- * thread (runner/builder.h): the POST answers 201 with the build READY or
+ * thread (runner/builder.h): the POST responds 201 with the build READY or
  * RUNNING, or, with waitForFinish, when it ends or the wait passes, as
  * the platform does. The Apify CLI and the API clients poll the build
  * with waitForFinish until it ends.
@@ -140,7 +140,7 @@ void api_get_build(struct req *r)
 
 /*
  * POST /v2/actor-builds/:id/abort: a queued build ends ABORTED at once, a
- * running one when its npm has been killed, and this answers then. A
+ * running one when its npm has been killed, and the response comes then. A
  * build that has ended is returned as it is.
  */
 void api_abort_build(struct req *r)

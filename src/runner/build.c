@@ -538,8 +538,8 @@ out:
 
 /*
  * Store the end of a build and wake its waiters. b holds the identity and
- * final status; a failed store write is logged, since nobody is left to
- * answer.
+ * final status; a failed store write is only logged, since no request
+ * waits for its result.
  */
 static void finish(struct store *st, const struct build_plan *plan,
 		   struct build *b, int64_t started, const char *tag)

@@ -2,7 +2,7 @@
  * The builder threads and their queue; see builder.h. One mutex guards
  * the queue, the running slots and the stopping flag. A running build
  * learns of an abort through its job's cancel flag, which build_execute()
- * asks between steps and every BUILD_NPM_CHECK_MS during npm.
+ * checks between steps and every BUILD_NPM_CHECK_MS during npm.
  */
 #include "runner/builder.h"
 

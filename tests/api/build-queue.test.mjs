@@ -1,4 +1,4 @@
-// Builds run in the background: the POST that starts one answers at once
+// Builds run in the background: the POST that starts one returns at once
 // (or after waitForFinish), the build goes READY -> RUNNING -> its end, its
 // log can be streamed while it runs, it can be aborted, and builds that a
 // stopped or crashed actord left unfinished end at the next start.
@@ -26,8 +26,8 @@ import {
   useServer,
 } from './lib/harness.mjs';
 
-// One HTTP thread: a build that held it, as builds once did, would stop
-// every other request while it ran.
+// One HTTP thread: a build that held it would stop every other request
+// while it ran.
 const server = useServer({ args: ['--threads', '1'] });
 const run = promisify(execFile);
 
@@ -100,7 +100,7 @@ async function processesWith(text) {
 }
 
 describe('a build in the background', () => {
-  test('the POST answers at once, the build runs and streams its log', async () => {
+  test('the POST returns at once, the build runs and streams its log', async () => {
     const gate = await newGate();
     const actor = await server.createActor(uniqueName('gated'), gatedFiles(gate));
     const res = await startBuild(server, actor.id, '&tag=gated');
@@ -139,7 +139,7 @@ describe('a build in the background', () => {
     assert.equal(tagged.gated.buildId, started.id);
   });
 
-  test('waitForFinish on the POST answers with the ended build', async () => {
+  test('waitForFinish on the POST returns the ended build', async () => {
     const gate = await newGate();
     await gate.open();
     const actor = await server.createActor(uniqueName('gated'), gatedFiles(gate));
