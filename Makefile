@@ -3,7 +3,7 @@
 # build-san/ with the sanitizers on. See README.md for the full test command.
 
 CC ?= cc
-PKGS = libmicrohttpd sqlite3 libcurl zlib libbrotlidec libbrotlienc libxml-2.0
+PKGS = libmicrohttpd sqlite3 libcurl zlib libbrotlidec libbrotlienc libxml-2.0 libarchive
 WARN = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wformat=2 -Wvla -Werror
 CFLAGS ?= -O2 -g

@@ -6,8 +6,8 @@ set -eu
 
 # libreoffice-calc-nogui: the tests open exported xlsx files in Calc.
 PKGS="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev
-libcmocka-dev zlib1g-dev libbrotli-dev libxml2-dev libpq-dev python3 curl
-nodejs npm libxml2-utils libreoffice-calc-nogui"
+libcmocka-dev zlib1g-dev libbrotli-dev libxml2-dev libarchive-dev libpq-dev python3 curl
+nodejs npm libxml2-utils zip libreoffice-calc-nogui"
 
 missing=""
 for p in $PKGS; do

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -47,6 +48,21 @@ static int check_files(struct req *r, const char *version,
 
 /* Versions: an array of objects, each with a "MAJOR.MINOR" versionNumber,
  * sourceType SOURCE_FILES (the only one actord builds) and sourceFiles. */
+/* A TARBALL version needs an http or https tarballUrl. */
+static int check_tarball_url(struct req *r, const char *version,
+			     const struct json *url)
+{
+	if (url && url->type == JSON_STRING &&
+	    (!strncasecmp(url->str, "http://", 7) ||
+	     !strncasecmp(url->str, "https://", 8)) &&
+	    !strpbrk(url->str, " \t\r\n"))
+		return 0;
+	resp_error(r, 400, "invalid-input", "Version %s: sourceType TARBALL"
+		   " needs tarballUrl, the http or https URL of a zip or tar"
+		   " archive of the source.", version);
+	return -1;
+}
+
 static int check_versions(struct req *r, const struct json *versions)
 {
 	const struct json *v = NULL, *got;
@@ -66,13 +82,15 @@ static int check_versions(struct req *r, const struct json *versions)
 		if (v->type != JSON_OBJECT || !num || num->type != JSON_STRING ||
 		    sscanf(num->str, "%u.%u%c", &major, &minor, &tail) != 2)
 			goto bad;
-		/* TODO: TARBALL, which the Apify CLI's push sends for
-		 * sources over 3 MB (a zip in a key-value store). */
-		if (type && !json_is_string(type, "SOURCE_FILES")) {
+		if (json_is_string(type, "TARBALL")) {
+			if (check_tarball_url(r, num->str,
+					      json_get(v, "tarballUrl")))
+				return -1;
+		} else if (type && !json_is_string(type, "SOURCE_FILES")) {
 			resp_error(r, 400, "invalid-input", "Version %s: sourceType"
 				   " %.*s is not supported; actord builds"
-				   " SOURCE_FILES.", num->str, (int)type->raw_len,
-				   type->raw ? type->raw : "?");
+				   " SOURCE_FILES and TARBALL.", num->str,
+				   (int)type->raw_len, type->raw ? type->raw : "?");
 			return -1;
 		}
 		if (files && files->type != JSON_ARRAY)

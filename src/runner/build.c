@@ -14,6 +14,7 @@
 
 #include "api/input_schema.h"
 #include "runner/build_npm.h"
+#include "runner/build_source.h"
 #include "runner/dockerfile.h"
 #include "runner/runner.h"
 #include "util/base64.h"
@@ -24,6 +25,7 @@
 struct build_work {
 	char *dir;
 	const char *id;		/* the build's, for log notifications */
+	const char *user_id;	/* the owner, whose stores a tarball may use */
 	int log_fd;		/* the log file, appended to; -1 if none */
 	struct buf log;		/* lines not yet written to log_fd */
 	int (*cancelled)(void *ctx);
@@ -79,27 +81,6 @@ static void blog(struct build_work *w, const char *fmt, ...)
 	flush_log(w);
 }
 
-/* A relative path with no "..", "." or empty parts. */
-static int safe_path(const char *name)
-{
-	const char *p = name;
-
-	if (!*name || *name == '/')
-		return 0;
-	while (*p) {
-		const char *end = strchr(p, '/');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if (n == 0 || (n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.'))
-			return 0;
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	return 1;
-}
-
 static int write_sources(struct build_work *w, const struct json *files)
 {
 	const struct json *f;
@@ -112,7 +93,7 @@ static int write_sources(struct build_work *w, const struct json *files)
 		struct buf path = BUF_INIT;
 		int rc;
 
-		if (!name || name->type != JSON_STRING || !safe_path(name->str)) {
+		if (!name || name->type != JSON_STRING || !build_safe_path(name->str)) {
 			blog(w, "Source file name %s is not a relative path"
 			     " inside the actor.", name && name->str ? name->str : "(missing)");
 			return -1;
@@ -371,23 +352,57 @@ static int install_dependencies(struct build_work *w)
 	return rc < 0 ? rc : 0;
 }
 
+/* Fetch and unpack the archive of a TARBALL version into the build. */
+static int unpack_tarball(struct build_work *w, const struct json *version)
+{
+	const struct json *url = json_get(version, "tarballUrl");
+	struct buf archive = BUF_INIT, message = BUF_INIT;
+	unsigned skipped = 0;
+	long files = -1;
+
+	if (!url || url->type != JSON_STRING) {
+		blog(w, "The version has sourceType TARBALL but no tarballUrl.");
+		return -1;
+	}
+	blog(w, "Fetching the source archive %s.", url->str);
+	if (build_fetch_archive(store_thread(), w->user_id, runner_api_base_url(),
+				url->str, &archive, &message) == 0)
+		files = build_unpack_archive(archive.data, archive.len, w->dir,
+					     &skipped, &message);
+	if (files == 0)
+		buf_puts(&message, "The archive at tarballUrl has no files.");
+	if (files > 0)
+		blog(w, "Unpacked %ld files from %zu bytes%s.", files,
+		     archive.len, skipped ? " (links and other special entries"
+		     " were skipped)" : "");
+	else
+		blog(w, "%s", message.data);
+	buf_release(&archive);
+	buf_release(&message);
+	return files > 0 ? 0 : -1;
+}
+
 /* Run the steps; returns 0 for SUCCEEDED, -1 for FAILED, -2 for ABORTED. */
 static int run_steps(struct build_work *w, const struct json *version)
 {
 	const struct json *type = json_get(version, "sourceType");
+	int tarball = json_is_string(type, "TARBALL");
 
-	if (type && !json_is_string(type, "SOURCE_FILES")) {
-		blog(w, "Source type %.*s is not supported; use SOURCE_FILES.",
-		     (int)type->raw_len, type->raw ? type->raw : "?");
+	if (type && !tarball && !json_is_string(type, "SOURCE_FILES")) {
+		blog(w, "Source type %.*s is not supported; use SOURCE_FILES"
+		     " or TARBALL.", (int)type->raw_len,
+		     type->raw ? type->raw : "?");
 		return -1;
 	}
 	if (fs_mkdir_p(w->dir)) {
 		blog(w, "Cannot create the build directory: %s", strerror(errno));
 		return -1;
 	}
-	if (write_sources(w, json_get(version, "sourceFiles")))
+	if (tarball ? unpack_tarball(w, version) :
+	    write_sources(w, json_get(version, "sourceFiles")))
 		return -1;
-	blog(w, "Wrote the source files.");
+	if (!tarball)
+		blog(w, "Wrote the source files.");
 	read_actor_json(w);
 	if (find_command(w) || read_input_schema(w))
 		return -1;
@@ -569,6 +584,7 @@ void build_execute(struct store *st, const struct build_plan *plan,
 
 	memset(&w, 0, sizeof(w));
 	w.id = plan->id;
+	w.user_id = plan->user_id;
 	w.cancelled = cancelled;
 	w.cancel_ctx = ctx;
 	w.dir = runner_build_dir(plan->id);

@@ -120,6 +120,11 @@ static char *data_path(const char *sub, const char *id, const char *suffix)
 	return buf_detach(&b, NULL);
 }
 
+const char *runner_api_base_url(void)
+{
+	return config.api_base_url ? config.api_base_url : "";
+}
+
 char *runner_log_path(const char *run_id)
 {
 	return data_path("logs", run_id, ".log");

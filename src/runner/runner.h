@@ -145,6 +145,8 @@ void runner_kill_orphans(struct store *st);
  */
 int runner_recover(struct store *st);
 
+/* The API's base URL that actors get (runner_config.api_base_url). */
+const char *runner_api_base_url(void);
 /* Path of a run's log file, DATA_DIR/logs/ID.log; the caller frees it. */
 char *runner_log_path(const char *run_id);
 /* Directory of a build's files, DATA_DIR/builds/ID; the caller frees it. */

@@ -16,6 +16,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,6 +52,17 @@ run_input = json.loads(call("GET", f"/key-value-stores/{store}/records/INPUT"))
 print("cli-echo: got input", json.dumps(run_input, sort_keys=True), flush=True)
 items = [{"echo": run_input, "n": n} for n in range(3)]
 call("POST", f"/datasets/{os.environ['ACTOR_DEFAULT_DATASET_ID']}/items", items)
+`;
+
+// The actor of the large push: it reports the size of its large file.
+const BIG_MAIN_PY = `import json, os, urllib.request
+
+item = {"bigBytes": os.path.getsize("big.bin")}
+request = urllib.request.Request(
+    os.environ["APIFY_API_BASE_URL"].rstrip("/") + "/v2/datasets/" + os.environ["ACTOR_DEFAULT_DATASET_ID"] + "/items",
+    data=json.dumps(item).encode(), method="POST",
+    headers={"Authorization": "Bearer " + os.environ["APIFY_TOKEN"], "Content-Type": "application/json"})
+urllib.request.urlopen(request, timeout=60).read()
 `;
 
 const server = useServer();
@@ -154,6 +166,41 @@ test('apify push uploads the directory, builds it and sees the tag', async () =>
   const version = actor.versions.find((v) => v.versionNumber === '0.1');
   const main = version.sourceFiles.find((file) => file.name === 'main.py');
   assert.equal(main.content, MAIN_PY);
+});
+
+test('apify push of sources over 3 MB goes through a zip in a key-value store', async () => {
+  // Over 3 MB the CLI zips the directory, stores the zip as a record of
+  // the store "actor-ID-source" and sends sourceType TARBALL with the
+  // record's URL.
+  const name = 'cli-big';
+  const dir = path.join(home, name);
+  expectStatus(await server.api('POST', '/v2/acts', { body: { name } }), 201);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await fs.mkdir(path.join(dir, '.actor'), { recursive: true });
+  await fs.writeFile(
+    path.join(dir, '.actor/actor.json'),
+    JSON.stringify({ actorSpecification: 1, name, version: '0.1', buildTag: 'latest' }),
+  );
+  await fs.writeFile(path.join(dir, 'Dockerfile'), 'FROM python:3\nCOPY . ./\nCMD ["python3", "main.py"]\n');
+  await fs.writeFile(path.join(dir, 'main.py'), BIG_MAIN_PY);
+  // Random bytes, so the zip stays over 3 MB.
+  await fs.writeFile(path.join(dir, 'big.bin'), crypto.randomBytes(3_500_000));
+
+  const args = ['push', '--json'];
+  const result = await apifyOk(args, { cwd: dir });
+  const outcome = JSON.parse(result.stdout);
+  assert.equal(outcome.build.status, 'SUCCEEDED', describeResult(args, result));
+
+  const actor = expectStatus(await server.api('GET', `/v2/acts/admin~${name}`), 200).data;
+  const version = actor.versions.find((v) => v.versionNumber === '0.1');
+  assert.equal(version.sourceType, 'TARBALL');
+  assert.match(version.tarballUrl, new RegExp(`/v2/key-value-stores/\\w+/records/version-0\\.1\\.zip`));
+  const task = expectStatus(await server.api('POST', '/v2/actor-tasks', {
+    body: { actId: actor.id, name: 'cli-big-task', input: {} },
+  }), 201).data;
+  const items = await server.api('POST', `/v2/actor-tasks/${task.id}/run-sync-get-dataset-items`, { body: {} });
+  expectStatus(items, 201);
+  assert.deepEqual(items.json, [{ bigBytes: 3_500_000 }]);
 });
 
 test('apify call --input runs the actor and streams its log', async () => {
