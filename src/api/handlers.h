@@ -108,6 +108,8 @@ int api_load_task(struct req *r, struct store_doc *d, struct json_doc **doc);
 /* Load the run r->params[0] names; with must_own, only for its owner (403
  * otherwise). Returns -1 with a 404, 403 or 500 made. */
 int api_load_run(struct req *r, struct run *run, int must_own);
+void api_reboot_run(struct req *r);
+void api_metamorph_run(struct req *r);
 
 /* The storage aliases of runs (run_storages.c). */
 void api_run_get_dataset(struct req *r);

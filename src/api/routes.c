@@ -83,6 +83,8 @@ const struct route api_routes[] = {
 	{ "/v2/actor-runs/:", PUT, api_update_run, 0 },
 	{ "/v2/actor-runs/:", DELETE, api_delete_run, 0 },
 	{ "/v2/actor-runs/:/abort", POST, api_abort_run, 0 },
+	{ "/v2/actor-runs/:/reboot", POST, api_reboot_run, 0 },
+	{ "/v2/actor-runs/:/metamorph", POST, api_metamorph_run, 0 },
 	{ "/v2/actor-runs/:/log", GET, api_get_log, ROUTE_PUBLIC },
 	{ "/v2/actor-runs/:/dataset/items", GET, api_get_run_items, 0 },
 	{ "/v2/actor-runs/:/dataset", GET, api_run_get_dataset, 0 },

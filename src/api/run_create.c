@@ -423,3 +423,30 @@ int api_create_actor_run(struct req *r, struct run *run)
 	store_doc_release(&actor_d);
 	return rc;
 }
+
+int api_metamorph_target(struct req *r, const struct store_doc *actor_d,
+			 struct build *b, struct buf *input)
+{
+	struct json_doc *actor, *body = NULL;
+	struct json_error perr;
+	struct run_options o;
+	int rc = -1;
+
+	actor = json_parse(actor_d->doc, actor_d->doc_len, &perr);
+	if (!actor) {
+		resp_internal(r);
+		return -1;
+	}
+	if (api_body_object(r, 1, &body) ||
+	    read_options(r, NULL, json_get(json_root(actor),
+					   "defaultRunOptions"), &o) ||
+	    resolve_build(r, actor_d->id, o.build, b))
+		goto out;
+	rc = make_input(r, b, NULL, body ? json_root(body) : NULL, input);
+	if (rc)
+		store_build_release(b);
+out:
+	json_doc_free(body);
+	json_doc_free(actor);
+	return rc;
+}

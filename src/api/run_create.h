@@ -21,4 +21,14 @@ int api_create_task_run(struct req *r, struct run *run);
  */
 int api_create_actor_run(struct req *r, struct run *run);
 
+/*
+ * For a metamorph into the actor actor_d: resolve its build (the query's
+ * `build`, else its defaultRunOptions.build, else latest) and make the
+ * input from the body, a JSON object or empty, with the build's input
+ * schema defaults, checked against the schema. Returns 0 with *b (release
+ * it with store_build_release) and input, or -1 with a response made.
+ */
+int api_metamorph_target(struct req *r, const struct store_doc *actor_d,
+			 struct build *b, struct buf *input);
+
 #endif

@@ -59,6 +59,8 @@ void run_to_json(struct buf *b, const struct run *run)
 		   "\"keyValueStores\":{\"default\":\"%s\"},"
 		   "\"requestQueues\":{\"default\":\"%s\"}}", run->dataset_id,
 		   run->kvs_id, run->rq_id);
+	if (run->metamorphs)
+		buf_printf(b, ",\"metamorphs\":%s", run->metamorphs);
 	buf_printf(b, ",\"generalAccess\":\"FOLLOW_USER_SETTING\","
 		   "\"usage\":{},\"usageTotalUsd\":0,\"usageUsd\":{},"
 		   "\"containerUrl\":\"%s\"}", server_base_url());

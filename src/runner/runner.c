@@ -50,6 +50,7 @@ struct active_run {
 	int restart_on_error;		/* the run's restartOnError option */
 	struct memlimit_run mem;	/* how memory_mbytes is enforced */
 	int memory_exceeded;		/* killed for going over it: FAILED */
+	enum runner_replace replacing;	/* killed to start again in place */
 	struct active_run *next;
 };
 
@@ -86,6 +87,7 @@ struct start_request {
 	int graceful;			/* abort: SIGTERM first */
 	int recovered;			/* left by a previous actord: 1 if it
 					 * was RUNNING, 2 if READY */
+	enum runner_replace replace;	/* a reboot or metamorph request */
 	struct start_request *next;
 };
 
@@ -146,7 +148,7 @@ static void poke(void)
 
 /* Queue a start or an abort for the runner thread, in arrival order. */
 static void queue_request(const char *run_id, int abort, int graceful,
-			  int recovered)
+			  int recovered, enum runner_replace replace)
 {
 	struct start_request *s = xcalloc(1, sizeof(*s));
 
@@ -154,6 +156,7 @@ static void queue_request(const char *run_id, int abort, int graceful,
 	s->abort = abort;
 	s->graceful = graceful;
 	s->recovered = recovered;
+	s->replace = replace;
 	pthread_mutex_lock(&lock);
 	*start_tail = s;
 	start_tail = &s->next;
@@ -163,12 +166,17 @@ static void queue_request(const char *run_id, int abort, int graceful,
 
 void runner_start(const char *run_id)
 {
-	queue_request(run_id, 0, 0, 0);
+	queue_request(run_id, 0, 0, 0, RUNNER_KEEP);
 }
 
 void runner_abort(const char *run_id, int graceful)
 {
-	queue_request(run_id, 1, graceful, 0);
+	queue_request(run_id, 1, graceful, 0, RUNNER_KEEP);
+}
+
+void runner_replace_process(const char *run_id, enum runner_replace why)
+{
+	queue_request(run_id, 0, 0, 0, why);
 }
 
 void runner_wait(struct run_waiter *w, void (*suspend)(void *arg), void *arg)
@@ -803,7 +811,7 @@ static int restart_run(struct active_run *a, int code)
 	log_system(a, "The run failed (exit code %d); restarting it,"
 		   " restart %d of at most %d in %d s.", code, n, MAX_RESTARTS,
 		   RESTART_WINDOW_MS / 1000);
-	if (!st || store_run_restart(st, a->id)) {
+	if (!st || store_run_restart(st, a->id, 1)) {
 		log_error("runner", "cannot restart run %s", a->id);
 		return 0;
 	}
@@ -813,6 +821,30 @@ static int restart_run(struct active_run *a, int code)
 	queue_run(a->id);
 	free(a);
 	return 1;
+}
+
+/*
+ * A reboot or metamorph: the process was killed on purpose, so the run
+ * goes back to the queue without counting a restart, and starts again
+ * with the build the store has for it now. Frees a on 0.
+ */
+static int replace_run(struct active_run *a)
+{
+	struct store *st = store_thread();
+
+	if (!st || store_run_restart(st, a->id, 0)) {
+		log_error("runner", "cannot start run %s again", a->id);
+		return -1;
+	}
+	log_system(a, a->replacing == RUNNER_REBOOT ? "The run was rebooted;"
+		   " starting it again." : "The run was metamorphed; starting"
+		   " the target actor.");
+	log_info("runner", "run %s: %s", a->id, a->replacing == RUNNER_REBOOT ?
+		 "rebooted" : "metamorphed");
+	release_run_files(a);
+	queue_run(a->id);
+	free(a);
+	return 0;
 }
 
 /*
@@ -847,6 +879,17 @@ static const char *final_status(const struct active_run *a, int code)
 	return code == 0 && !a->memory_exceeded ? "SUCCEEDED" : "FAILED";
 }
 
+/* End the log's last line if the process left it open. */
+static void flush_partial(struct active_run *a)
+{
+	if (!a->partial.len)
+		return;
+	buf_putc(&a->partial, '\n');
+	if (write(a->log_fd, a->partial.data, a->partial.len) < 0)
+		log_warn("runner", "cannot write the log of run %s", a->id);
+	buf_reset(&a->partial);
+}
+
 /* Reap every run whose process has exited. */
 static void reap(void)
 {
@@ -866,16 +909,17 @@ static void reap(void)
 		/* Descendants that outlive the main process would keep the
 		 * pipe open and run on unseen: end the whole group. */
 		kill(-a->pid, SIGKILL);
+		if (a->replacing && !a->aborted && !a->timed_out) {
+			memlimit_run_kill(&a->mem);
+			drain(a);
+			flush_partial(a);
+			if (replace_run(a) == 0)
+				continue;
+		}
 		a->memory_exceeded = went_over_memory(a, wstatus);
 		memlimit_run_kill(&a->mem);
 		drain(a);
-		if (a->partial.len) {
-			buf_putc(&a->partial, '\n');
-			if (write(a->log_fd, a->partial.data, a->partial.len) < 0)
-				log_warn("runner", "cannot write the log of"
-					 " run %s", a->id);
-			buf_reset(&a->partial);
-		}
+		flush_partial(a);
 		code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
 		       128 + WTERMSIG(wstatus);
 		status = final_status(a, code);
@@ -1191,6 +1235,25 @@ static void queue_recovered(const char *run_id, int was_running)
 	free(log_path);
 }
 
+/*
+ * Kill the process of a RUNNING run so that reap() starts it again in
+ * place (replace_run). A run that is queued, stopping or gone is left
+ * as it is.
+ */
+static void replace_process(const char *run_id, enum runner_replace why)
+{
+	struct active_run *a;
+
+	for (a = active; a && strcmp(a->id, run_id); a = a->next)
+		;
+	if (!a || a->aborted || a->timed_out || a->replacing)
+		return;
+	a->replacing = why;
+	log_system(a, why == RUNNER_REBOOT ? "Rebooting the run." :
+		   "Metamorphing the run: stopping its process.");
+	kill(-a->pid, SIGKILL);
+}
+
 static void take_start_requests(void)
 {
 	struct start_request *list, *s;
@@ -1204,6 +1267,8 @@ static void take_start_requests(void)
 		list = s->next;
 		if (s->abort)
 			abort_run(s->run_id, s->graceful);
+		else if (s->replace)
+			replace_process(s->run_id, s->replace);
 		else if (s->recovered)
 			queue_recovered(s->run_id, s->recovered == 1);
 		else
@@ -1443,7 +1508,7 @@ static void kill_orphan(void *ctx, const char *run_id, int64_t pid)
 static void restart_recovered(void *ctx, const char *run_id, int was_running)
 {
 	(void)ctx;
-	queue_request(run_id, 0, 0, was_running ? 1 : 2);
+	queue_request(run_id, 0, 0, was_running ? 1 : 2, RUNNER_KEEP);
 }
 
 /* Ids of the runs a previous actord left unfinished (runner_recover). */

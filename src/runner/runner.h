@@ -12,6 +12,7 @@
  *   RUNNING -> TIMING-OUT [check_timeouts] -> TIMED-OUT [reap]
  *   RUNNING -> ABORTING [the abort route] -> ABORTED [abort_run, reap]
  *   RUNNING -> ABORTED [runner_shutdown]
+ *   RUNNING -> READY [replace_run: a reboot or a metamorph]
  *   READY | RUNNING -> READY, after a crash [runner_recover: restartOnError]
  *   READY | RUNNING -> FAILED, after a crash [runner_recover]
  * Every other thread talks to it through runner_start() and runner_wait(),
@@ -59,6 +60,20 @@ void runner_start(const char *run_id);
  * start finds the run started or queued. The caller has set the status ABORTING.
  */
 void runner_abort(const char *run_id, int graceful);
+
+enum runner_replace {
+	RUNNER_KEEP,
+	RUNNER_REBOOT,		/* the same build again */
+	RUNNER_METAMORPH,	/* the build the store now names for the run */
+};
+
+/*
+ * Kill the process of a RUNNING run and start the run again in place,
+ * with the same id, storages and log, without counting a restart. For a
+ * metamorph the caller has first stored the run's new build and input
+ * (store_run_metamorph). A run that is not running is left as it is.
+ */
+void runner_replace_process(const char *run_id, enum runner_replace why);
 
 enum wait_outcome {
 	WAIT_PENDING,

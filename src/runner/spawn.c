@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "runner/dockerfile.h"
+#include "util/json.h"
 #include "util/timeutil.h"
 
 extern char **environ;
@@ -62,11 +63,34 @@ static int inherited(const char *var)
 	       strncmp(var, "ACTOR_", 6) && strncmp(var, "CRAWLEE_", 8);
 }
 
+/*
+ * The key of the run's input record: INPUT, or after a metamorph the
+ * inputKey of the last one (INPUT-METAMORPH-1, ...). out has size bytes.
+ */
+static void input_key(const struct run *run, char *out, size_t size)
+{
+	struct json_doc *doc = NULL;
+	const struct json *entry, *last = NULL, *key;
+	struct json_error err;
+
+	snprintf(out, size, "INPUT");
+	if (run->metamorphs)
+		doc = json_parse(run->metamorphs, strlen(run->metamorphs), &err);
+	for (entry = doc ? json_root(doc)->child : NULL; entry;
+	     entry = entry->next)
+		last = entry;
+	key = last ? json_get(last, "inputKey") : NULL;
+	if (key && key->type == JSON_STRING)
+		snprintf(out, size, "%s", key->str);
+	json_doc_free(doc);
+}
+
 char **spawn_environment(const struct spawn_info *info)
 {
 	const struct run *run = info->run;
 	struct env e = { NULL, 0, 0 };
 	char started[TIME_ISO_LEN], timeout_at[TIME_ISO_LEN], num[32];
+	char key[64];
 	struct buf storages = BUF_INIT;
 	char **v;
 
@@ -109,7 +133,8 @@ char **spawn_environment(const struct spawn_info *info)
 	env_add_both(&e, "ACTOR_DEFAULT_REQUEST_QUEUE_ID",
 		     "APIFY_DEFAULT_REQUEST_QUEUE_ID", run->rq_id);
 	env_add(&e, "ACTOR_STORAGES_JSON", storages.data);
-	env_add_both(&e, "ACTOR_INPUT_KEY", "APIFY_INPUT_KEY", "INPUT");
+	input_key(run, key, sizeof(key));
+	env_add_both(&e, "ACTOR_INPUT_KEY", "APIFY_INPUT_KEY", key);
 	snprintf(num, sizeof(num), "%lld", (long long)run->memory_mbytes);
 	env_add_both(&e, "ACTOR_MEMORY_MBYTES", "APIFY_MEMORY_MBYTES", num);
 	if (run->restart_on_error)

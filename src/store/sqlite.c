@@ -209,6 +209,7 @@ static const struct added_column {
 	{ "runs", "restart_on_error", "INTEGER NOT NULL DEFAULT 0" },
 	{ "runs", "restart_count", "INTEGER NOT NULL DEFAULT 0" },
 	{ "records", "content_encoding", "TEXT NOT NULL DEFAULT ''" },
+	{ "runs", "metamorphs", "TEXT" },
 };
 
 static int add_missing_columns(sqlite3 *db)
@@ -811,21 +812,21 @@ void store_build_release(struct build *b)
 	" status, status_message, message_terminal, started_at, finished_at," \
 	" exit_code, timeout_secs, memory_mbytes, dataset_id, kvs_id, rq_id," \
 	" origin, input_body_len, pid, max_items, max_total_charge_usd," \
-	" restart_on_error, restart_count"
+	" restart_on_error, restart_count, metamorphs"
 
 int store_run_insert(struct store *st, const struct run *r)
 {
 	return sql_run(st, sql_prep(st, "INSERT INTO runs (" RUN_COLUMNS ") VALUES"
 		" (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?)",
-		"sssssssSiiiidissssiiidii", r->id, r->user_id, r->actor_id,
+		" ?, ?, ?, ?, ?)",
+		"sssssssSiiiidissssiiidiiS", r->id, r->user_id, r->actor_id,
 		r->task_id, r->build_id, r->build_number, r->status,
 		r->status_message, (int64_t)r->status_message_terminal,
 		r->started_at, r->finished_at, (int64_t)r->exit_code,
 		r->timeout_secs, r->memory_mbytes, r->dataset_id, r->kvs_id,
 		r->rq_id, r->origin, r->input_body_len, r->pid, r->max_items,
 		r->max_total_charge_usd, (int64_t)r->restart_on_error,
-		r->restart_count));
+		r->restart_count, r->metamorphs));
 }
 
 /* Fill out from the current row of a SELECT RUN_COLUMNS statement. */
@@ -855,6 +856,7 @@ static void run_from_row(sqlite3_stmt *stmt, struct run *out)
 	out->max_total_charge_usd = sqlite3_column_double(stmt, 21);
 	out->restart_on_error = sqlite3_column_int(stmt, 22);
 	out->restart_count = sqlite3_column_int64(stmt, 23);
+	out->metamorphs = sql_col_dup(stmt, 24);
 }
 
 static int run_row(struct store *st, sqlite3_stmt *stmt, struct run *out)
@@ -933,11 +935,26 @@ int store_run_set_running(struct store *st, const char *id, int64_t pid)
 			    " WHERE id = ?", "is", pid, id));
 }
 
-int store_run_restart(struct store *st, const char *id)
+int store_run_restart(struct store *st, const char *id, int count)
 {
 	return sql_run(st, sql_prep(st, "UPDATE runs SET status = 'READY', pid = 0,"
-			    " restart_count = restart_count + 1 WHERE id = ?"
-			    " AND status = 'RUNNING'", "s", id));
+			    " restart_count = restart_count + ? WHERE id = ?"
+			    " AND status = 'RUNNING'", "is", (int64_t)(count != 0),
+			    id));
+}
+
+int store_run_metamorph(struct store *st, const char *id,
+			const char *build_id, const char *build_number,
+			const char *entry, int *changed)
+{
+	if (sql_run(st, sql_prep(st, "UPDATE runs SET build_id = ?,"
+			 " build_number = ?, metamorphs = json_insert("
+			 "coalesce(metamorphs, '[]'), '$[#]', json(?))"
+			 " WHERE id = ? AND status = 'RUNNING'", "ssss",
+			 build_id, build_number, entry, id)))
+		return -1;
+	*changed = sqlite3_changes(st->db) > 0;
+	return 0;
 }
 
 int store_run_set_stopping(struct store *st, const char *id,
@@ -1084,7 +1101,9 @@ int store_recover_runs(struct store *st, int64_t now_ms,
 void store_run_release(struct run *r)
 {
 	free(r->status_message);
+	free(r->metamorphs);
 	r->status_message = NULL;
+	r->metamorphs = NULL;
 }
 
 /* Storages -------------------------------------------------------------- */

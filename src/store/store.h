@@ -163,6 +163,9 @@ struct run {
 	char origin[16];		/* "API", ... */
 	int64_t input_body_len;
 	int64_t pid;
+	/* JSON array of {createdAt, actorId, buildId, inputKey}, one per
+	 * metamorph, or NULL when the run has had none; malloc'd. */
+	char *metamorphs;
 };
 
 /* 1 for the statuses a run ends in: SUCCEEDED, FAILED, TIMED-OUT, ABORTED. */
@@ -196,8 +199,17 @@ int store_run_get(struct store *st, const char *id, struct run *out);
 int store_run_last(struct store *st, const struct run_filter *f,
 		   struct run *out);
 int store_run_set_running(struct store *st, const char *id, int64_t pid);
-/* Put a RUNNING run that failed back to READY, counting a restart. */
-int store_run_restart(struct store *st, const char *id);
+/* Put a RUNNING run back to READY, to start again in place. count adds
+ * a restart (restartOnError); a reboot or a metamorph adds none. */
+int store_run_restart(struct store *st, const char *id, int count);
+/*
+ * Metamorph a RUNNING run: point it at the build build_id and append
+ * entry (a JSON object) to its metamorphs. *changed is 0 when the run is
+ * not RUNNING.
+ */
+int store_run_metamorph(struct store *st, const char *id,
+			const char *build_id, const char *build_number,
+			const char *entry, int *changed);
 
 /*
  * Set a READY or RUNNING run to status (ABORTING or TIMING-OUT); *changed

@@ -12,6 +12,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -33,15 +34,27 @@ const server = useServer({
   rateLimits: { standard: 60, records: 200, runs: 400 },
 });
 
-/** Pushes the actor in tests/compat/actors/DIR and returns it. */
-async function pushActor(dir) {
-  const result = await runActordCli(['push', path.join(ACTORS_DIR, dir)], {
+/**
+ * Pushes the actor in tests/compat/actors/DIR and returns it; with name,
+ * a copy of it under that name.
+ */
+async function pushActor(dir, name) {
+  let source = path.join(ACTORS_DIR, dir);
+  if (name) {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'actord-sdk-copy-'));
+    fs.cpSync(source, copy, { recursive: true, filter: (file) => !file.includes('node_modules') });
+    const actorJson = path.join(copy, '.actor/actor.json');
+    fs.writeFileSync(actorJson, JSON.stringify({ ...JSON.parse(fs.readFileSync(actorJson, 'utf8')), name }));
+    source = copy;
+  }
+  const result = await runActordCli(['push', source], {
     env: { ACTORD_URL: server.url, ACTORD_TOKEN: server.token },
     timeoutMs: BUILD_TIMEOUT_MS,
   });
   assert.equal(result.code, 0, `push of ${dir} failed:\n${result.stdout}\n${result.stderr}`);
-  const { name } = JSON.parse(fs.readFileSync(path.join(ACTORS_DIR, dir, '.actor/actor.json'), 'utf8'));
-  return expectStatus(await server.api('GET', `/v2/acts/~${name}`), 200).data;
+  const actorName = name ?? JSON.parse(fs.readFileSync(path.join(ACTORS_DIR, dir, '.actor/actor.json'), 'utf8')).name;
+  if (name) fs.rmSync(source, { recursive: true, force: true });
+  return expectStatus(await server.api('GET', `/v2/acts/~${actorName}`), 200).data;
 }
 
 /** Fetches the run's log, for assertion messages. */
@@ -97,6 +110,39 @@ describe('an actor written with the apify SDK', { timeout: BUILD_TIMEOUT_MS }, (
     assert.equal(Buffer.from(binary.body).toString('hex'), '000102fdfeff');
     const large = expectStatus(await server.api('GET', `${records}/LARGE_RECORD`), 200);
     assert.equal(large.json.words.length, 300);
+  });
+
+  test('Actor.reboot starts the run again with its storages', async () => {
+    const res = await server.runSync(task.id, { body: { reboot: true } });
+    const run = await server.lastRun(task.id);
+    const log = await runLog(run.id);
+    assert.equal(res.status, 201, `${res.describe()}\nrun log:\n${log}`);
+    assert.deepEqual(res.json, [{ phase: 'before the reboot' }, { phase: 'after the reboot', inputKey: 'INPUT' }]);
+    assert.equal(run.status, 'SUCCEEDED');
+    assert.equal(run.stats.restartCount, 0, 'a reboot is not a restart after a failure');
+    assert.match(log, /Rebooting the run\./);
+    assert.match(log, /The run was rebooted; starting it again\./);
+  });
+
+  test('Actor.metamorph runs another actor in the same run', async () => {
+    const target = await pushActor('sdk-actor', 'sdk-actor-target');
+    const res = await server.runSync(task.id, {
+      body: { metamorphTo: target.id, metamorphInput: { label: 'metamorphed' } },
+    });
+    const run = await server.lastRun(task.id);
+    assert.equal(res.status, 201, `${res.describe()}\nrun log:\n${await runLog(run.id)}`);
+    const items = res.json;
+    assert.deepEqual(items[0], { phase: 'before the metamorph' });
+    assert.deepEqual(items.slice(1).map((item) => item.n), [1, 2, 3, 4, 5]);
+    assert.equal(items[1].label, 'metamorphed', 'the target reads its input under INPUT-METAMORPH-1');
+    assert.equal(run.status, 'SUCCEEDED');
+    assert.equal(run.actId, task.actId);
+    assert.equal(run.metamorphs.length, 1);
+    assert.equal(run.metamorphs[0].actorId, target.id);
+    assert.equal(run.metamorphs[0].inputKey, 'INPUT-METAMORPH-1');
+    assert.equal(run.buildId, run.metamorphs[0].buildId);
+    const input = await server.api('GET', `/v2/actor-runs/${run.id}/key-value-store/records/INPUT-METAMORPH-1`);
+    assert.deepEqual(expectStatus(input, 200).json, { label: 'metamorphed' });
   });
 
   test('Actor.fail ends the run FAILED', async () => {

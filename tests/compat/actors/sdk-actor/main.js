@@ -1,6 +1,8 @@
 // Calls the apify SDK as an actor on the platform would. The input picks
 // the case: {"fail": true} sets a status message and ends with
-// Actor.fail; anything else pushes items (one object, an array, and one
+// Actor.fail; {"reboot": true} pushes an item, reboots once and pushes
+// another; {"metamorphTo": ACTOR, "metamorphInput": {...}} pushes an item
+// and metamorphs the run into ACTOR; anything else pushes items (one object, an array, and one
 // push over 1 KiB that the client sends br-compressed), stores JSON, text
 // and binary records, reads them back into a last item and sets a status
 // message before Actor.exit.
@@ -12,6 +14,22 @@ const input = (await Actor.getInput()) ?? {};
 if (input.fail) {
   await Actor.setStatusMessage('Failing on purpose');
   await Actor.fail('The input asked for a failure');
+}
+
+if (input.reboot) {
+  // The record survives the reboot, as the run's storages do.
+  if (!(await Actor.getValue('REBOOTED'))) {
+    await Actor.setValue('REBOOTED', { at: new Date().toISOString() });
+    await Actor.pushData({ phase: 'before the reboot' });
+    await Actor.reboot({ customAfterSleepMillis: 60_000 });
+  }
+  await Actor.pushData({ phase: 'after the reboot', inputKey: process.env.ACTOR_INPUT_KEY });
+  await Actor.exit('Rebooted once');
+}
+
+if (input.metamorphTo) {
+  await Actor.pushData({ phase: 'before the metamorph' });
+  await Actor.metamorph(input.metamorphTo, input.metamorphInput, { customAfterSleepMillis: 60_000 });
 }
 
 await Actor.pushData({ n: 1, kind: 'object', label: input.label ?? null });
