@@ -10,7 +10,9 @@
 #include "api/handlers.h"
 #include "api/queues.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/timeutil.h"
@@ -51,8 +53,16 @@ static void put_head_item(void *ctx, const char *id, const char *doc,
 static int query_range(struct req *r, const char *name, int64_t def,
 		       int64_t max, int64_t *out)
 {
-	if (api_query_int(r, name, def, out))
-		return -1;
+	const char *v = req_query(r, name);
+	char *end;
+
+	*out = def;
+	if (v && *v) {
+		errno = 0;
+		*out = strtoll(v, &end, 10);
+		if (*end || errno || !(*v >= '0' && *v <= '9'))
+			*out = 0;	/* not an integer: the range message */
+	}
 	if (*out >= 1 && *out <= max)
 		return 0;
 	if (!def && !req_query(r, name))

@@ -146,9 +146,13 @@ static void update_storage(struct req *r, enum storage_kind kind)
 	if (name && name->type != JSON_NULL &&
 	    (name->type != JSON_STRING || strlen(name->str) != name->len ||
 	     !valid_storage_name(name->str))) {
+		struct buf shown = BUF_INIT;
+
+		json_write(&shown, name);
 		resp_error(r, 400, "invalid-input", "Field 'name' must be null"
 			   " or 1 to 63 characters from a-z, A-Z, 0-9, '.', '_'"
-			   " and '-', got %.*s.", (int)name->raw_len, name->raw);
+			   " and '-', got %s.", shown.data);
+		buf_release(&shown);
 		goto out;
 	}
 	if (name) {

@@ -74,8 +74,15 @@ void api_create_task(struct req *r)
 		return;
 	act = json_get(json_root(body), "actId");
 	if (!act || act->type != JSON_STRING) {
+		struct buf shown = BUF_INIT;
+
+		if (act)
+			json_write(&shown, act);
 		resp_error(r, 400, "invalid-input", "Field 'actId' is required:"
-			   " the ID or username~name of the task's actor.");
+			   " a string, the ID or username~name of the task's"
+			   " actor%s%s.", act ? ", got " : "",
+			   act ? shown.data : "");
+		buf_release(&shown);
 		goto out;
 	}
 	if (check_task_body(r, json_root(body), 1) ||

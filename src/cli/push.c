@@ -193,9 +193,14 @@ static int upload(const char *url, const char *token, const char *name,
 	struct buf path = BUF_INIT, body = BUF_INIT;
 	struct json_doc *doc = NULL;
 	struct json_error err;
+	char *escaped;
 	int rc = -1;
 
-	buf_printf(&path, "%s/v2/acts/~%s", url, name);
+	/* Escaped, so that a name actord refuses gets actord's 400 with
+	 * the naming rule, not a malformed URL. */
+	escaped = curl_easy_escape(NULL, name, 0);
+	buf_printf(&path, "%s/v2/acts/~%s", url, escaped ? escaped : name);
+	curl_free(escaped);
 	if (http("GET", path.data, token, NULL, &res))
 		goto out;
 	if (res.status == 200) {

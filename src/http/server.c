@@ -451,6 +451,9 @@ static int hex_value(char c)
  * Percent-decoding of the path and the query, in place. "%00" stays as
  * the three characters: a NUL byte would end the C string early, and
  * "json%00pdf" would pass as format=json, "~task%00junk" as "~task".
+ * TODO: split the path before decoding it (libmicrohttpd's URI log
+ * callback sees it raw), so that "%2F" stays inside a segment and a
+ * record key with "/" gets 400 invalid-record-key, not 404.
  */
 static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
 {

@@ -420,3 +420,14 @@ describe('rate limits', () => {
     assert.equal(head.header('x-ratelimit-limit'), '400');
   });
 });
+
+describe('lockSecs out of range', () => {
+  test('every bad value gets the allowed range', async () => {
+    const queue = expectStatus(await server.api('POST', `/v2/request-queues?name=${uniqueName('locks')}`), 201).data;
+    for (const value of ['-1', '-5', '0', 'soon', '1.5', '31536001', '99999999999999999999']) {
+      const res = await server.api('POST', `/v2/request-queues/${queue.id}/head/lock?lockSecs=${value}`);
+      expectError(res, 400, 'invalid-input');
+      assert.equal(res.json.error.message, `Parameter 'lockSecs' must be an integer from 1 to 31536000, got '${value}'.`);
+    }
+  });
+});

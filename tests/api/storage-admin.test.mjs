@@ -215,3 +215,15 @@ describe('key-value store keys and records', () => {
     expectError(await server.api('GET', `/v2/key-value-stores/${id}/keys`), 404, 'record-not-found');
   });
 });
+
+describe('renaming to a value that is not a string', () => {
+  test('the message shows the value sent', async () => {
+    const name = uniqueName('rename');
+    const dataset = expectStatus(await server.api('POST', `/v2/datasets?name=${name}`), 201).data;
+    for (const [value, shown] of [[5, '5'], [true, 'true'], [{}, '{}'], [[1], '[1]'], [1.5, '1.5']]) {
+      const res = await server.api('PUT', `/v2/datasets/${dataset.id}`, { body: { name: value } });
+      expectError(res, 400, 'invalid-input');
+      assert.ok(res.json.error.message.endsWith(`got ${shown}.`), res.json.error.message);
+    }
+  });
+});

@@ -155,3 +155,15 @@ describe('delete', () => {
     expectError(await server.api('GET', `/v2/actor-tasks/${task.id}`), 404, 'record-not-found');
   });
 });
+
+describe('a task whose actId is not a string', () => {
+  test('the message shows the value sent', async () => {
+    for (const [actId, shown] of [[5, '5'], [null, 'null'], [['a'], '["a"]']]) {
+      const res = await server.api('POST', '/v2/actor-tasks', { body: { actId, name: uniqueName('task') } });
+      expectError(res, 400, 'invalid-input');
+      assert.match(res.json.error.message, new RegExp(`^Field 'actId' is required: a string, .*, got ${shown.replace(/[[\]]/g, '\\$&')}\\.$`));
+    }
+    const missing = await server.api('POST', '/v2/actor-tasks', { body: { name: uniqueName('task') } });
+    assert.equal(missing.json.error.message, "Field 'actId' is required: a string, the ID or username~name of the task's actor.");
+  });
+});
