@@ -109,7 +109,18 @@ int api_load_task(struct req *r, struct store_doc *d, struct json_doc **doc);
  * otherwise). Returns -1 with a 404, 403 or 500 made. */
 int api_load_run(struct req *r, struct run *run, int must_own);
 void api_reboot_run(struct req *r);
+void api_task_last_log(struct req *r);
+void api_task_last_abort(struct req *r);
+void api_task_last_reboot(struct req *r);
+void api_task_last_metamorph(struct req *r);
+void api_task_last_dataset_statistics(struct req *r);
+void api_actor_last_log(struct req *r);
+void api_actor_last_abort(struct req *r);
+void api_actor_last_reboot(struct req *r);
+void api_actor_last_metamorph(struct req *r);
+void api_actor_last_dataset_statistics(struct req *r);
 void api_metamorph_run(struct req *r);
+void api_resurrect_run(struct req *r);
 
 /* The storage aliases of runs (run_storages.c). */
 void api_run_get_dataset(struct req *r);

@@ -12,10 +12,11 @@ static void put_stats(struct buf *b, const struct run *run)
 	int64_t millis = end - run->started_at;
 
 	buf_printf(b, ",\"stats\":{\"inputBodyLen\":%lld,\"restartCount\":%lld,"
-		   "\"resurrectCount\":0,\"durationMillis\":%lld,"
+		   "\"resurrectCount\":%lld,\"durationMillis\":%lld,"
 		   "\"runTimeSecs\":%.3f,\"computeUnits\":0}",
 		   (long long)run->input_body_len,
-		   (long long)run->restart_count, (long long)millis,
+		   (long long)run->restart_count,
+		   (long long)run->resurrect_count, (long long)millis,
 		   (double)millis / 1000.0);
 }
 

@@ -1,12 +1,13 @@
 /*
- * POST /v2/actor-runs/:runId/reboot and /metamorph: start a RUNNING run's
- * process again in place, with the same id, storages and log. A reboot
- * runs the same build again. A metamorph runs a build of another actor
- * (targetActorId, optional build) with a new input. The input is stored
- * under INPUT-METAMORPH-N in the run's default key-value store, and the
- * run's `metamorphs` lists the change. Both answer 200 with the run. The SDKs'
- * Actor.reboot() and Actor.metamorph() call these and then wait to be
- * stopped.
+ * POST /v2/actor-runs/:runId/reboot, /metamorph and /resurrect: start a
+ * run's process again in place, with the same id, storages and log. A
+ * reboot runs the same build again. A metamorph runs a build of another
+ * actor (targetActorId, optional build) with a new input. The input is
+ * stored under INPUT-METAMORPH-N in the run's default key-value store,
+ * and the run's `metamorphs` lists the change. A resurrect starts a run
+ * that has ended. Each responds 200 with the run. The SDKs'
+ * Actor.reboot() and Actor.metamorph() call the first two and then wait
+ * to be stopped.
  */
 #include "api/handlers.h"
 
@@ -17,6 +18,9 @@
 #include "api/run_object.h"
 #include "runner/runner.h"
 #include "util/json.h"
+#include "webhooks/dispatcher.h"
+#include "webhooks/events.h"
+#include "webhooks/spec.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -154,5 +158,59 @@ void api_metamorph_run(struct req *r)
 	store_doc_release(&d);
 out:
 	buf_release(&input);
+	store_run_release(&run);
+}
+
+/*
+ * Put the ended run back to READY and record its ACTOR.RUN.RESURRECTED
+ * dispatches, in one transaction. Returns 0, 1 when the run has not
+ * ended (or started again meanwhile), or -1.
+ */
+static int store_resurrect(struct store *st, const char *run_id)
+{
+	struct run run;
+	int changed = 0, dispatches = 0;
+
+	if (store_begin(st))
+		return -1;
+	if (store_run_resurrect(st, run_id, &changed) || !changed ||
+	    store_run_get(st, run_id, &run)) {
+		store_rollback(st);
+		return changed ? -1 : 1;
+	}
+	if (webhook_events_record(st, &run, WEBHOOK_EVENT_RESURRECTED,
+				  &dispatches) || store_commit(st)) {
+		store_rollback(st);
+		store_run_release(&run);
+		return -1;
+	}
+	store_run_release(&run);
+	if (dispatches)
+		webhook_dispatcher_wake();
+	return 0;
+}
+
+void api_resurrect_run(struct req *r)
+{
+	struct run run;
+	int rc;
+
+	if (api_load_run(r, &run, 1))
+		return;
+	rc = run_status_is_terminal(run.status) ?
+	     store_resurrect(r->store, run.id) : 1;
+	if (rc > 0) {
+		resp_error(r, 400, "invalid-input", "Run %s is %s; only a run"
+			   " that has ended can be resurrected.", run.id,
+			   run.status);
+	} else if (rc < 0) {
+		resp_internal(r);
+	} else {
+		runner_log_line(run.id, "The run was resurrected; starting it"
+				" again.");
+		runner_start(run.id);
+		log_info("api", "run %s resurrected", run.id);
+		respond_run(r, run.id);
+	}
 	store_run_release(&run);
 }

@@ -408,6 +408,17 @@ static void log_system_fd(int fd, const char *run_id, const char *fmt, ...)
 	va_end(ap);
 }
 
+void runner_log_line(const char *run_id, const char *text)
+{
+	char *path = runner_log_path(run_id);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+
+	log_system_fd(fd, run_id, "%s", text);
+	if (fd >= 0)
+		close(fd);
+	free(path);
+}
+
 /* Read what the pipe has now; returns 1 at end of file. */
 static int drain(struct active_run *a)
 {

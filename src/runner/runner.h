@@ -160,6 +160,8 @@ void runner_kill_orphans(struct store *st);
  */
 int runner_recover(struct store *st);
 
+/* Append a line of actord's own ("ACTORD: text") to a run's log. */
+void runner_log_line(const char *run_id, const char *text);
 /* The API's base URL that actors get (runner_config.api_base_url). */
 const char *runner_api_base_url(void);
 /* Path of a run's log file, DATA_DIR/logs/ID.log; the caller frees it. */

@@ -210,6 +210,7 @@ static const struct added_column {
 	{ "runs", "restart_count", "INTEGER NOT NULL DEFAULT 0" },
 	{ "records", "content_encoding", "TEXT NOT NULL DEFAULT ''" },
 	{ "runs", "metamorphs", "TEXT" },
+	{ "runs", "resurrect_count", "INTEGER NOT NULL DEFAULT 0" },
 };
 
 static int add_missing_columns(sqlite3 *db)
@@ -812,21 +813,21 @@ void store_build_release(struct build *b)
 	" status, status_message, message_terminal, started_at, finished_at," \
 	" exit_code, timeout_secs, memory_mbytes, dataset_id, kvs_id, rq_id," \
 	" origin, input_body_len, pid, max_items, max_total_charge_usd," \
-	" restart_on_error, restart_count, metamorphs"
+	" restart_on_error, restart_count, metamorphs, resurrect_count"
 
 int store_run_insert(struct store *st, const struct run *r)
 {
 	return sql_run(st, sql_prep(st, "INSERT INTO runs (" RUN_COLUMNS ") VALUES"
 		" (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?, ?)",
-		"sssssssSiiiidissssiiidiiS", r->id, r->user_id, r->actor_id,
+		" ?, ?, ?, ?, ?, ?)",
+		"sssssssSiiiidissssiiidiiSi", r->id, r->user_id, r->actor_id,
 		r->task_id, r->build_id, r->build_number, r->status,
 		r->status_message, (int64_t)r->status_message_terminal,
 		r->started_at, r->finished_at, (int64_t)r->exit_code,
 		r->timeout_secs, r->memory_mbytes, r->dataset_id, r->kvs_id,
 		r->rq_id, r->origin, r->input_body_len, r->pid, r->max_items,
 		r->max_total_charge_usd, (int64_t)r->restart_on_error,
-		r->restart_count, r->metamorphs));
+		r->restart_count, r->metamorphs, r->resurrect_count));
 }
 
 /* Fill out from the current row of a SELECT RUN_COLUMNS statement. */
@@ -857,6 +858,7 @@ static void run_from_row(sqlite3_stmt *stmt, struct run *out)
 	out->restart_on_error = sqlite3_column_int(stmt, 22);
 	out->restart_count = sqlite3_column_int64(stmt, 23);
 	out->metamorphs = sql_col_dup(stmt, 24);
+	out->resurrect_count = sqlite3_column_int64(stmt, 25);
 }
 
 static int run_row(struct store *st, sqlite3_stmt *stmt, struct run *out)
@@ -941,6 +943,19 @@ int store_run_restart(struct store *st, const char *id, int count)
 			    " restart_count = restart_count + ? WHERE id = ?"
 			    " AND status = 'RUNNING'", "is", (int64_t)(count != 0),
 			    id));
+}
+
+int store_run_resurrect(struct store *st, const char *id, int *changed)
+{
+	if (sql_run(st, sql_prep(st, "UPDATE runs SET status = 'READY',"
+			 " status_message = NULL, message_terminal = 0,"
+			 " finished_at = 0, exit_code = -1, pid = 0,"
+			 " resurrect_count = resurrect_count + 1 WHERE id = ? AND"
+			 " status IN ('SUCCEEDED', 'FAILED', 'TIMED-OUT',"
+			 " 'ABORTED')", "s", id)))
+		return -1;
+	*changed = sqlite3_changes(st->db) > 0;
+	return 0;
 }
 
 int store_run_metamorph(struct store *st, const char *id,

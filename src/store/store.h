@@ -166,6 +166,7 @@ struct run {
 	/* JSON array of {createdAt, actorId, buildId, inputKey}, one per
 	 * metamorph, or NULL when the run has had none; malloc'd. */
 	char *metamorphs;
+	int64_t resurrect_count;	/* times resurrected after its end */
 };
 
 /* 1 for the statuses a run ends in: SUCCEEDED, FAILED, TIMED-OUT, ABORTED. */
@@ -202,6 +203,12 @@ int store_run_set_running(struct store *st, const char *id, int64_t pid);
 /* Put a RUNNING run back to READY, to start again in place. count adds
  * a restart (restartOnError); a reboot or a metamorph adds none. */
 int store_run_restart(struct store *st, const char *id, int count);
+/*
+ * Resurrect a run that has ended: back to READY, without its end, exit
+ * code and status message, counting a resurrection. *changed is 0 when
+ * the run has not ended.
+ */
+int store_run_resurrect(struct store *st, const char *id, int *changed);
 /*
  * Metamorph a RUNNING run: point it at the build build_id and append
  * entry (a JSON object) to its metamorphs. *changed is 0 when the run is

@@ -139,7 +139,7 @@ static int add_dispatch(void *ctx, const struct webhook *w)
 	return e->failed;
 }
 
-/* TODO: build events (ACTOR.BUILD.*), TEST and ACTOR.RUN.RESURRECTED. */
+/* TODO: build events (ACTOR.BUILD.*) and TEST. */
 int webhook_events_record(struct store *st, const struct run *run,
 			  unsigned event, int *count)
 {

@@ -5,6 +5,7 @@
 // own calls are in tests/compat/sdk.test.mjs.
 
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { before, describe, test } from 'node:test';
 
 import { expectError, expectStatus, textSourceFiles, uniqueName, useServer } from './lib/harness.mjs';
@@ -173,5 +174,91 @@ describe('metamorph', () => {
       assert.match(res.json.error.message, new RegExp(`Run ${id} is ${ended.status}; only a RUNNING run can be`));
     }
     expectError(await server.api('POST', '/v2/actor-runs/NoSuchRun1234567/reboot'), 404, 'record-not-found');
+  });
+});
+
+// Fails on its first start and succeeds on the next, counting its starts
+// in a record, so a resurrected run shows both.
+const FAILS_FIRST = `${PRELUDE}
+starts = (record("STARTS") or 0) + 1
+call("PUT", "/key-value-stores/" + STORE + "/records/STARTS", starts)
+push({"start": starts})
+sys.exit(1 if starts == 1 else 0)
+`;
+
+describe('resurrect', () => {
+  test('an ended run starts again with its storages and fires its webhook', async () => {
+    const received = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => { body += chunk; });
+      req.on('end', () => { received.push(JSON.parse(body)); res.end('ok'); });
+    });
+    await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const actor = await deploy(FAILS_FIRST);
+      expectStatus(await server.api('POST', '/v2/webhooks', {
+        body: {
+          eventTypes: ['ACTOR.RUN.RESURRECTED'],
+          condition: { actorId: actor.id },
+          requestUrl: `http://127.0.0.1:${receiver.address().port}/hook`,
+        },
+      }), 201);
+      const task = await server.createTask(actor.id);
+      expectError(await server.runSync(task.id), 400, 'run-failed');
+      const failed = await server.lastRun(task.id);
+      assert.equal(failed.status, 'FAILED');
+
+      const res = await server.api('POST', `/v2/actor-runs/${failed.id}/resurrect`);
+      const resurrected = expectStatus(res, 200).data;
+      assert.equal(resurrected.id, failed.id);
+      assert.ok(['READY', 'RUNNING', 'SUCCEEDED'].includes(resurrected.status), resurrected.status);
+      assert.equal(resurrected.stats.resurrectCount, 1);
+
+      const done = await server.waitForRun(failed.id);
+      assert.equal(done.status, 'SUCCEEDED');
+      assert.equal(done.exitCode, 0);
+      assert.equal(done.startedAt, failed.startedAt);
+      assert.ok(Date.parse(done.finishedAt) >= Date.parse(failed.finishedAt));
+      const items = expectStatus(await server.api('GET', `/v2/datasets/${done.defaultDatasetId}/items`), 200).json;
+      assert.deepEqual(items, [{ start: 1 }, { start: 2 }]);
+      assert.match(await runLog(done.id), /The run was resurrected; starting it again\./);
+
+      for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(received.length, 1);
+      assert.equal(received[0].eventType, 'ACTOR.RUN.RESURRECTED');
+      assert.equal(received[0].resource.id, failed.id);
+    } finally {
+      receiver.close();
+    }
+  });
+
+  test('a run that has not ended cannot be resurrected', async () => {
+    const { actor: sleeper } = await server.deployFixture('sleep');
+    const run = expectStatus(await server.api('POST', `/v2/acts/${sleeper.id}/runs`, { body: { seconds: 30 } }), 201).data;
+    const res = await server.api('POST', `/v2/actor-runs/${run.id}/resurrect`);
+    expectError(res, 400, 'invalid-input');
+    assert.match(res.json.error.message, new RegExp(`^Run ${run.id} is (READY|RUNNING); only a run that has ended can be resurrected\\.$`));
+    expectStatus(await server.api('POST', `/v2/actor-runs/${run.id}/abort`), 200);
+  });
+});
+
+describe('run routes below runs/last', () => {
+  test('log, abort and dataset statistics reach the last run', async () => {
+    const { actor: sleeper, task } = await server.deployTask('sleep', { input: { seconds: 30 } });
+    const run = expectStatus(await server.api('POST', `/v2/actor-tasks/${task.id}/runs`), 201).data;
+    for (const base of [`/v2/actor-tasks/${task.id}/runs/last`, `/v2/acts/${sleeper.id}/runs/last`]) {
+      expectStatus(await server.api('GET', `${base}/log`), 200);
+      expectStatus(await server.api('GET', `${base}/dataset/statistics`), 200);
+    }
+    const aborted = expectStatus(await server.api('POST', `/v2/actor-tasks/${task.id}/runs/last/abort`), 200).data;
+    assert.equal(aborted.id, run.id);
+    assert.ok(['ABORTING', 'ABORTED'].includes(aborted.status), aborted.status);
+    const ended = await server.waitForRun(run.id);
+    assert.equal(ended.status, 'ABORTED');
+    const log = await server.api('GET', `/v2/acts/${sleeper.id}/runs/last/log`);
+    assert.match(log.text, /Aborting the run\.|The run was aborted\./);
+    expectError(await server.api('POST', `/v2/acts/${sleeper.id}/runs/last/reboot`), 400, 'invalid-input');
+    expectError(await server.api('GET', '/v2/actor-tasks/NoSuchTask123456/runs/last/log'), 404, 'record-not-found');
   });
 });
