@@ -64,6 +64,8 @@ static const char usage[] =
 "                           times out or actord stops (default 10)\n"
 "  --max-concurrent-runs N  runs going at once; more wait as READY and\n"
 "                           start in order (default 0, no limit)\n"
+"  --max-concurrent-builds N  builds going at once; more wait as READY\n"
+"                           and start in order (default 2)\n"
 "  --memory-total-mbytes N  megabytes of memory all runs going may have\n"
 "                           together, by their memory option; a run that\n"
 "                           would pass it waits as READY (default: the\n"
@@ -122,6 +124,7 @@ struct serve_options {
 	enum memlimit_request memory_enforcement;
 	unsigned address_space_headroom_mbytes;
 	struct webhook_dispatcher_config webhooks;
+	unsigned max_builds;
 };
 
 static int parse_uint(const char *opt, const char *v, unsigned min,
@@ -168,6 +171,7 @@ static int parse_serve_args(int argc, char **argv, struct serve_options *o)
 		{ "idle-timeout-secs", required_argument, NULL, 'i' },
 		{ "kill-grace-secs", required_argument, NULL, 'k' },
 		{ "max-concurrent-runs", required_argument, NULL, 'm' },
+		{ "max-concurrent-builds", required_argument, NULL, 'B' },
 		{ "memory-total-mbytes", required_argument, NULL, 'M' },
 		{ "memory-enforcement", required_argument, NULL, 'e' },
 		{ "rlimit-as-headroom-mbytes", required_argument, NULL, 'H' },
@@ -200,6 +204,9 @@ static int parse_serve_args(int argc, char **argv, struct serve_options *o)
 					  &o->kill_grace_secs); break;
 		case 'm': rc = parse_uint("--max-concurrent-runs", optarg, 0,
 					  100000, &o->max_runs); break;
+		case 'B': rc = parse_uint("--max-concurrent-builds", optarg, 1,
+					  BUILDER_MAX_THREADS, &o->max_builds);
+			break;
 		case 'M': rc = parse_uint("--memory-total-mbytes", optarg, 128,
 					  UINT_MAX, &o->memory_total_mbytes);
 			break;
@@ -395,6 +402,7 @@ static int serve(int argc, char **argv)
 		{ 60, 200, 400 }, 0, 0, MEMLIMIT_AUTO,
 		RLIMIT_AS_HEADROOM_MBYTES,
 		{ WEBHOOK_RETRY_SECS, WEBHOOK_MAX_RETRIES, WEBHOOK_TIMEOUT_SECS },
+		BUILDER_DEFAULT_THREADS,
 	};
 	struct server_config sc;
 	struct runner_config rc;
@@ -441,7 +449,7 @@ static int serve(int argc, char **argv)
 		return 1;
 	}
 	if (runner_recover(store_thread()) || build_recover(store_thread()) ||
-	    builder_init()) {
+	    builder_init(o.max_builds)) {
 		runner_shutdown();
 		webhook_dispatcher_stop();
 		return 1;

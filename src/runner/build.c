@@ -22,6 +22,10 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
+/* Marks npm's processes with the build's id (build_npm_hooks.marker), so
+ * that the next start after a crash finds and kills them. */
+#define BUILD_MARKER "ACTORD_BUILD_ID"
+
 struct build_work {
 	char *dir;
 	const char *id;		/* the build's, for log notifications */
@@ -337,9 +341,13 @@ static const struct json *find_version(const struct json *actor,
  */
 static int install_dependencies(struct build_work *w)
 {
-	struct build_npm_hooks hooks = { npm_output, npm_cancelled, w };
+	struct build_npm_hooks hooks = { npm_output, npm_cancelled, w, NULL };
 	struct buf message = BUF_INIT;
+	char marker[32 + ID_SIZE];
 	int rc;
+
+	snprintf(marker, sizeof(marker), BUILD_MARKER "=%s", w->id);
+	hooks.marker = marker;
 
 	rc = build_npm_install(w->dir, BUILD_NPM_TIMEOUT_SECS, &w->log,
 			       &message, &hooks);
@@ -649,10 +657,6 @@ void build_plan_release(struct build_plan *plan)
 	plan->version_json = NULL;
 }
 
-/*
- * TODO: kill the npm of a build that a crashed actord left running, as
- * runner_kill_orphans() does for runs; it goes on until npm ends.
- */
 int build_recover(struct store *st)
 {
 	struct buf ids = BUF_INIT;
@@ -664,6 +668,11 @@ int build_recover(struct store *st)
 	rc = store_build_end_unfinished(st, "FAILED", when, &ids);
 	for (id = ids.data; rc == 0 && id && id < ids.data + ids.len;
 	     id += strlen(id) + 1) {
+		char entry[32 + ID_SIZE], what[8 + ID_SIZE];
+
+		snprintf(entry, sizeof(entry), BUILD_MARKER "=%s", id);
+		snprintf(what, sizeof(what), "build %s", id);
+		runner_kill_marked(entry, what);
 		append_log_line(id, "actord stopped before the build finished,"
 				" so it failed. Start a new build.");
 		log_warn("build", "build %s was going when actord stopped;"

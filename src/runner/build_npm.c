@@ -143,13 +143,22 @@ static int collect_output(int fd, int64_t deadline, struct buf *log,
 
 /* Start argv in dir with stdout and stderr on out_fd. */
 static int start_npm(const char *dir, char *const *argv, int out_fd,
-		     pid_t *pid)
+		     const char *marker, pid_t *pid)
 {
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
 	sigset_t none, defaults;
 	char **env = build_npm_environment(environ);
+	size_t n = 0;
 	int rc;
+
+	if (marker) {
+		while (env[n])
+			n++;
+		env = xrealloc(env, (n + 2) * sizeof(*env));
+		env[n] = (char *)marker;
+		env[n + 1] = NULL;
+	}
 
 	sigemptyset(&none);
 	sigemptyset(&defaults);
@@ -257,7 +266,8 @@ int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
 			   strerror(errno));
 		goto out;
 	}
-	errno = start_npm(dir, argv, fds[1], &pid);
+	errno = start_npm(dir, argv, fds[1], hooks ? hooks->marker : NULL,
+			  &pid);
 	close(fds[1]);
 	fds[1] = -1;
 	if (errno) {

@@ -26,6 +26,9 @@ struct build_npm_hooks {
 	void (*output)(void *ctx);
 	int (*cancelled)(void *ctx);
 	void *ctx;
+	/* "NAME=value" added to npm's environment, so that a later actord
+	 * can find npm's processes (runner_kill_marked()); NULL for none. */
+	const char *marker;
 };
 
 /* How often cancelled() is asked, in milliseconds. */

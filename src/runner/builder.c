@@ -23,8 +23,8 @@ struct job {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t queued = PTHREAD_COND_INITIALIZER;
 static struct job *queue, **queue_tail = &queue;
-static struct job *running[BUILDER_THREADS];
-static pthread_t threads[BUILDER_THREADS];
+static struct job *running[BUILDER_MAX_THREADS];
+static pthread_t threads[BUILDER_MAX_THREADS];
 static unsigned thread_count;
 static int stopping;
 
@@ -79,9 +79,11 @@ static void *builder_main(void *arg)
 	return NULL;
 }
 
-int builder_init(void)
+int builder_init(unsigned count)
 {
-	for (thread_count = 0; thread_count < BUILDER_THREADS; thread_count++) {
+	if (count < 1 || count > BUILDER_MAX_THREADS)
+		count = BUILDER_DEFAULT_THREADS;
+	for (thread_count = 0; thread_count < count; thread_count++) {
 		if (pthread_create(&threads[thread_count], NULL, builder_main,
 				   (void *)(uintptr_t)thread_count)) {
 			log_error("builder", "cannot start a builder thread");
@@ -102,7 +104,7 @@ void builder_shutdown(void)
 	waiting = queue;
 	queue = NULL;
 	queue_tail = &queue;
-	for (i = 0; i < BUILDER_THREADS; i++)
+	for (i = 0; i < BUILDER_MAX_THREADS; i++)
 		if (running[i])
 			atomic_store(&running[i]->cancel, 1);
 	pthread_cond_broadcast(&queued);
@@ -161,7 +163,7 @@ int builder_abort(const char *build_id)
 			break;
 		}
 	}
-	for (i = 0; !found && i < BUILDER_THREADS; i++) {
+	for (i = 0; !found && i < BUILDER_MAX_THREADS; i++) {
 		if (running[i] && !strcmp(running[i]->plan.id, build_id)) {
 			atomic_store(&running[i]->cancel, 1);
 			going = 1;

@@ -17,11 +17,13 @@
 
 #include "runner/build.h"
 
-/* Builds going at once. npm installs are mostly network and disk. */
-#define BUILDER_THREADS 2
+/* Builds going at once (--max-concurrent-builds): by default 2, since
+ * npm installs are mostly network and disk. */
+#define BUILDER_DEFAULT_THREADS 2
+#define BUILDER_MAX_THREADS 64
 
-/* Start the builder threads. Returns 0 or -1. */
-int builder_init(void);
+/* Start threads (1 to BUILDER_MAX_THREADS) builders. Returns 0 or -1. */
+int builder_init(unsigned threads);
 
 /*
  * Abort every build: the queued ones end ABORTED at once, the running

@@ -1469,51 +1469,58 @@ void runner_shutdown(void)
 	free((char *)config.api_base_url);
 }
 
-/* 1 if the process pid has ACTOR_RUN_ID=run_id in its environment. */
-static int process_is_run(int64_t pid, const char *run_id)
+/* 1 if the process pid has the entry "NAME=value" in its environment. */
+static int process_has_env(int64_t pid, const char *entry)
 {
-	struct buf env = BUF_INIT, path = BUF_INIT, want = BUF_INIT;
-	size_t i = 0;
+	struct buf env = BUF_INIT, path = BUF_INIT;
+	size_t i = 0, want = strlen(entry);
 	int found = 0;
 
 	buf_printf(&path, "/proc/%lld/environ", (long long)pid);
-	buf_printf(&want, "ACTOR_RUN_ID=%s", run_id);
 	if (fs_read_file(path.data, &env) == 0) {
 		while (i < env.len && !found) {
 			size_t n = strnlen(env.data + i, env.len - i);
 
-			found = n == want.len && !memcmp(env.data + i, want.data, n);
+			found = n == want && !memcmp(env.data + i, entry, n);
 			i += n + 1;
 		}
 	}
 	buf_release(&env);
 	buf_release(&path);
-	buf_release(&want);
 	return found;
+}
+
+void runner_kill_marked(const char *entry, const char *what)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *e;
+
+	while (proc && (e = readdir(proc))) {
+		char *end;
+		long other = strtol(e->d_name, &end, 10);
+
+		if (*end || other <= 1 || other == (long)getpid() ||
+		    !process_has_env(other, entry))
+			continue;
+		log_warn("runner", "killing process %ld of %s, left running"
+			 " by a previous actord", other, what);
+		kill((pid_t)other, SIGKILL);
+	}
+	if (proc)
+		closedir(proc);
 }
 
 /* Every process of the run, not only its first: the group leader may be
  * gone while its children (npm's node, say) run on. */
 static void kill_orphan(void *ctx, const char *run_id, int64_t pid)
 {
-	DIR *proc = opendir("/proc");
-	struct dirent *e;
+	char entry[16 + ID_SIZE], what[8 + ID_SIZE];
 
 	(void)ctx;
 	(void)pid;
-	while (proc && (e = readdir(proc))) {
-		char *end;
-		long other = strtol(e->d_name, &end, 10);
-
-		if (*end || other <= 1 || other == (long)getpid() ||
-		    !process_is_run(other, run_id))
-			continue;
-		log_warn("runner", "killing process %ld of run %s, left running"
-			 " by a previous actord", other, run_id);
-		kill((pid_t)other, SIGKILL);
-	}
-	if (proc)
-		closedir(proc);
+	snprintf(entry, sizeof(entry), "ACTOR_RUN_ID=%s", run_id);
+	snprintf(what, sizeof(what), "run %s", run_id);
+	runner_kill_marked(entry, what);
 }
 
 static void restart_recovered(void *ctx, const char *run_id, int was_running)

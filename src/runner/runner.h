@@ -151,6 +151,12 @@ void runner_job_ended(const char *id);
 void runner_kill_orphans(struct store *st);
 
 /*
+ * Kill with SIGKILL every process (but actord) whose environment holds
+ * entry, "NAME=value"; what names them in the log ("build ID").
+ */
+void runner_kill_marked(const char *entry, const char *what);
+
+/*
  * After a crash of actord, and after runner_kill_orphans() and
  * runner_init(): settle the runs the previous process left unfinished.
  * Those READY or RUNNING with restartOnError start again in place, with

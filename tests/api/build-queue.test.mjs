@@ -190,6 +190,26 @@ describe('a build in the background', () => {
   });
 });
 
+describe('--max-concurrent-builds', () => {
+  test('with 1, a second build waits READY until the first ends', async () => {
+    const srv = new ActordServer({ args: ['--max-concurrent-builds', '1'] });
+    const gate = await newGate();
+    try {
+      await srv.start();
+      const actor = await srv.createActor(uniqueName('gated'), gatedFiles(gate));
+      const first = (await startBuild(srv, actor.id)).data;
+      const second = (await startBuild(srv, actor.id)).data;
+      await waitForLog(srv, first.id, 'waiting at the gate');
+      assert.equal((await getBuild(srv, second.id)).status, 'READY');
+      await gate.open();
+      assert.equal((await waitForBuild(srv, second.id, ['SUCCEEDED', 'FAILED'])).status, 'SUCCEEDED');
+    } finally {
+      await gate.open();
+      await srv.stop();
+    }
+  });
+});
+
 describe('builds left unfinished by a stopped actord', () => {
   let dataDir;
   before(async () => {
@@ -199,7 +219,7 @@ describe('builds left unfinished by a stopped actord', () => {
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  test('SIGTERM aborts a running build; a crash leaves it FAILED at the next start', async () => {
+  test('SIGTERM aborts a running build; after a crash it is FAILED and its npm killed', async () => {
     const gate = await newGate();
     let srv = new ActordServer({ dataDir });
     const token = () => srv.token;
@@ -221,11 +241,13 @@ describe('builds left unfinished by a stopped actord', () => {
       srv.process.kill('SIGKILL');
       await srv.exited;
       srv.process = null;
-      // The crashed actord's npm still waits at the gate; let it end.
-      await gate.open();
+      assert.ok((await processesWith(gate.dir)).length > 0, 'npm outlives the crashed actord');
 
       srv = new ActordServer({ dataDir, token: token() });
       await srv.start();
+      assert.deepEqual(await processesWith(gate.dir), [], 'the next start kills the npm of the build');
+      assert.match(srv.output, new RegExp(`killing process \\d+ of build ${crashed.id}, left running by a previous actord`));
+      await gate.open();
       const failed = await getBuild(srv, crashed.id);
       assert.equal(failed.status, 'FAILED');
       assert.ok(failed.finishedAt);

@@ -170,7 +170,8 @@ static void test_build_npm_install_cancelled(void **state)
 				 "\"echo started; sleep 120\"}}");
 	struct buf log = BUF_INIT, message = BUF_INIT;
 	struct cancel_state c = { 0, 0 };
-	struct build_npm_hooks hooks = { count_output, cancel_after_output, &c };
+	struct build_npm_hooks hooks = { count_output, cancel_after_output, &c,
+					 "ACTORD_TEST_MARKER=1" };
 
 	(void)state;
 	assert_int_equal(build_npm_install(dir, 120, &log, &message, &hooks), -2);
