@@ -21,6 +21,9 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "webhooks/dispatcher.h"
+#include "webhooks/events.h"
+#include "webhooks/spec.h"
 
 /* Marks npm's processes with the build's id (build_npm_hooks.marker), so
  * that the next start after a crash finds and kills them. */
@@ -420,19 +423,22 @@ static int run_steps(struct build_work *w, const struct json *version)
 }
 
 /*
- * Store the build and point tag (when not NULL) at it in one transaction,
- * so that a client polling the build, as the Apify CLI does, finds the
- * tag set as soon as it sees SUCCEEDED.
+ * Store the build that has ended, point tag (when not NULL) at it and
+ * record its ACTOR.BUILD.* webhook dispatches, in one transaction: a
+ * client polling the build, as the Apify CLI does, finds the tag set as
+ * soon as it sees SUCCEEDED. *dispatches gets how many were recorded.
  */
-static int store_build_save(struct store *st, const struct build *b,
-			    const char *number, int64_t seq, const char *tag)
+static int store_build_end(struct store *st, const struct build *b,
+			   const char *number, int64_t seq, const char *tag,
+			   int *dispatches)
 {
-	if (!tag)
-		return store_build_put(st, b, number, seq);
 	if (store_begin(st))
 		return -1;
 	if (store_build_put(st, b, number, seq) ||
-	    store_build_tag(st, b->actor_id, tag, b->id) ||
+	    (tag && store_build_tag(st, b->actor_id, tag, b->id)) ||
+	    webhook_events_record_build(st, b,
+					webhook_build_event_for_status(b->status),
+					dispatches) ||
 	    store_commit(st)) {
 		store_rollback(st);
 		return -1;
@@ -508,7 +514,7 @@ int build_prepare(struct store *st, const struct build_request *req,
 	const struct json *version = find_version(req->actor, req->version);
 	struct buf doc = BUF_INIT, text = BUF_INIT;
 	const char *number;
-	int rc = -1;
+	int rc = -1, dispatches = 0;
 
 	memset(plan, 0, sizeof(*plan));
 	memset(out, 0, sizeof(*out));
@@ -542,10 +548,14 @@ int build_prepare(struct store *st, const struct build_request *req,
 	build_doc(&doc, out, plan->created_ms, 0, NULL);
 	out->doc = buf_detach(&doc, NULL);
 	if (store_build_put(st, out, plan->version, plan->seq) ||
+	    webhook_events_record_build(st, out, WEBHOOK_EVENT_BUILD_CREATED,
+					&dispatches) ||
 	    store_commit(st)) {
 		store_rollback(st);
 		goto out;
 	}
+	if (dispatches)
+		webhook_dispatcher_wake();
 	rc = 0;
 	buf_printf(&text, "Build %s of version %s is queued.", plan->number,
 		   plan->version);
@@ -568,11 +578,14 @@ static void finish(struct store *st, const struct build_plan *plan,
 		   struct build *b, int64_t started, const char *tag)
 {
 	struct buf doc = BUF_INIT;
+	int dispatches = 0;
 
 	build_doc(&doc, b, started, time_now_ms(), b->input_schema);
 	b->doc = buf_detach(&doc, NULL);
-	if (store_build_save(st, b, plan->version, plan->seq, tag))
+	if (store_build_end(st, b, plan->version, plan->seq, tag, &dispatches))
 		log_warn("build", "cannot store the end of build %s", b->id);
+	else if (dispatches)
+		webhook_dispatcher_wake();
 	log_info("build", "actor %s build %s (%s): %s", plan->actor_id,
 		 plan->number, plan->id, b->status);
 	runner_job_ended(b->id);
@@ -657,6 +670,25 @@ void build_plan_release(struct build_plan *plan)
 	plan->version_json = NULL;
 }
 
+/* Record the ACTOR.BUILD.FAILED dispatches of a build failed at start. */
+static void fire_failed(struct store *st, const char *id)
+{
+	struct build b;
+	int dispatches = 0;
+
+	if (store_build_get(st, id, &b))
+		return;
+	if (store_begin(st) == 0) {
+		if (webhook_events_record_build(st, &b,
+						WEBHOOK_EVENT_BUILD_FAILED,
+						&dispatches) || store_commit(st))
+			store_rollback(st);
+		else if (dispatches)
+			webhook_dispatcher_wake();
+	}
+	store_build_release(&b);
+}
+
 int build_recover(struct store *st)
 {
 	struct buf ids = BUF_INIT;
@@ -673,6 +705,7 @@ int build_recover(struct store *st)
 		snprintf(entry, sizeof(entry), BUILD_MARKER "=%s", id);
 		snprintf(what, sizeof(what), "build %s", id);
 		runner_kill_marked(entry, what);
+		fire_failed(st, id);
 		append_log_line(id, "actord stopped before the build finished,"
 				" so it failed. Start a new build.");
 		log_warn("build", "build %s was going when actord stopped;"

@@ -189,17 +189,18 @@ int store_webhook_list(struct store *st, const struct webhook_filter *f,
 		f->user_id, f->actor_id, f->task_id, limit, offset), fn, ctx);
 }
 
-int store_webhook_matching(struct store *st, const struct run *run,
+int store_webhook_matching(struct store *st, const struct webhook_subject *s,
 			   unsigned event,
 			   int (*fn)(void *ctx, const struct webhook *w),
 			   void *ctx)
 {
 	return each_webhook(st, sql_prep(st, "SELECT " WEBHOOK_COLUMNS
 		" FROM webhooks w WHERE w.user_id = ?1 AND (w.event_mask & ?2)"
-		" AND (w.condition_run_id = ?3 OR w.condition_actor_id = ?4"
+		" AND ((?3 != '' AND w.condition_run_id = ?3)"
+		" OR w.condition_actor_id = ?4"
 		" OR (?5 != '' AND w.condition_task_id = ?5))"
-		" ORDER BY w.created_at, w.rowid", "sisss", run->user_id,
-		(int64_t)event, run->id, run->actor_id, run->task_id), fn, ctx);
+		" ORDER BY w.created_at, w.rowid", "sisss", s->user_id,
+		(int64_t)event, s->run_id, s->actor_id, s->task_id), fn, ctx);
 }
 
 void store_webhook_release(struct webhook *w)

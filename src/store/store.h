@@ -489,12 +489,20 @@ int store_webhook_list(struct store *st, const struct webhook_filter *f,
 		       int64_t offset, int64_t limit, int desc,
 		       int (*fn)(void *ctx, const struct webhook *w),
 		       void *ctx, int64_t *total);
+/* What an event is about: a run, or a build (run_id and task_id ""). */
+struct webhook_subject {
+	const char *user_id;
+	const char *actor_id;
+	const char *task_id;
+	const char *run_id;
+};
+
 /*
- * Call fn for each webhook of the run's user that listens to event (one
- * WEBHOOK_EVENT_* bit) and whose condition is the run, its actor or its
- * task.
+ * Call fn for each webhook of the subject's user that listens to event
+ * (one WEBHOOK_EVENT_* bit) and whose condition is the run, its actor or
+ * its task.
  */
-int store_webhook_matching(struct store *st, const struct run *run,
+int store_webhook_matching(struct store *st, const struct webhook_subject *s,
 			   unsigned event,
 			   int (*fn)(void *ctx, const struct webhook *w),
 			   void *ctx);

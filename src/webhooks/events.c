@@ -1,5 +1,5 @@
 /*
- * Run events to dispatch rows; see events.h. The variables of a payload
+ * Run and build events to dispatch rows; see events.h. The variables of a payload
  * are built once per event and rendered once per webhook.
  */
 #include "webhooks/events.h"
@@ -18,7 +18,7 @@
 /* One event, with the JSON texts of its template variables. */
 struct event {
 	struct store *st;
-	const struct run *run;
+	const char *subject_id;		/* the run's or build's, for logs */
 	const char *name;		/* "ACTOR.RUN.SUCCEEDED" */
 	int64_t now;
 	char now_iso[TIME_ISO_LEN];
@@ -29,30 +29,27 @@ struct event {
 	int failed;			/* a store error */
 };
 
-static void event_init(struct event *e, struct store *st,
-		       const struct run *run, unsigned event)
+/* Fill the variables but eventData and resource, which the caller adds. */
+static void event_init(struct event *e, struct store *st, const char *user_id,
+		       const char *subject_id, unsigned event)
 {
 	memset(e, 0, sizeof(*e));
 	e->st = st;
-	e->run = run;
+	e->subject_id = subject_id;
 	e->name = webhook_event_name(event);
 	e->now = time_now_ms();
 	time_format_iso(e->now, e->now_iso);
 
-	buf_put_json_cstr(&e->user_id, run->user_id);
+	buf_put_json_cstr(&e->user_id, user_id);
 	buf_put_json_cstr(&e->created_at, e->now_iso);
 	buf_put_json_cstr(&e->event_type, e->name);
-	buf_putc(&e->event_data, '{');
-	api_put_str(&e->event_data, 0, "actorId", run->actor_id);
-	if (run->task_id[0])
-		api_put_str(&e->event_data, 1, "actorTaskId", run->task_id);
-	api_put_str(&e->event_data, 1, "actorRunId", run->id);
-	buf_putc(&e->event_data, '}');
-	run_to_json(&e->resource, run);
 	/* dateUnix in milliseconds, as JavaScript's Date.now() gives it. */
 	buf_printf(&e->globals, "{\"dateISO\":\"%s\",\"dateUnix\":%lld}",
 		   e->now_iso, (long long)e->now);
+}
 
+static void event_set_vars(struct event *e)
+{
 	e->vars.user_id = e->user_id.data;
 	e->vars.created_at = e->created_at.data;
 	e->vars.event_type = e->event_type.data;
@@ -128,7 +125,7 @@ static int add_dispatch(void *ctx, const struct webhook *w)
 	d.headers = headers.data;
 	if (store_dispatch_insert(e->st, &d)) {
 		log_error("webhooks", "cannot store the %s dispatch of webhook"
-			  " %s for run %s", e->name, w->id, e->run->id);
+			  " %s for %s", e->name, w->id, e->subject_id);
 		e->failed = 1;
 	} else {
 		e->count++;
@@ -139,21 +136,70 @@ static int add_dispatch(void *ctx, const struct webhook *w)
 	return e->failed;
 }
 
-/* TODO: build events (ACTOR.BUILD.*) and TEST. */
+/* Insert the dispatches of the prepared event e to every matching webhook. */
+static int record(struct event *e, const struct webhook_subject *subject,
+		  unsigned event, int *count)
+{
+	int rc;
+
+	event_set_vars(e);
+	rc = store_webhook_matching(e->st, subject, event, add_dispatch, e);
+	*count = e->count;
+	event_release(e);
+	return rc || e->failed ? -1 : 0;
+}
+
+/* TODO: the TEST event and POST /v2/webhooks/:id/test. */
 int webhook_events_record(struct store *st, const struct run *run,
 			  unsigned event, int *count)
 {
+	struct webhook_subject subject = { run->user_id, run->actor_id,
+					   run->task_id, run->id };
 	struct event e;
-	int rc;
 
 	*count = 0;
 	if (!webhook_event_name(event))
 		return 0;
-	event_init(&e, st, run, event);
-	rc = store_webhook_matching(st, run, event, add_dispatch, &e);
-	*count = e.count;
-	event_release(&e);
-	return rc || e.failed ? -1 : 0;
+	event_init(&e, st, run->user_id, run->id, event);
+	buf_putc(&e.event_data, '{');
+	api_put_str(&e.event_data, 0, "actorId", run->actor_id);
+	if (run->task_id[0])
+		api_put_str(&e.event_data, 1, "actorTaskId", run->task_id);
+	api_put_str(&e.event_data, 1, "actorRunId", run->id);
+	buf_putc(&e.event_data, '}');
+	run_to_json(&e.resource, run);
+	return record(&e, &subject, event, count);
+}
+
+int webhook_events_record_build(struct store *st, const struct build *b,
+				unsigned event, int *count)
+{
+	struct webhook_subject subject = { b->user_id, b->actor_id, "", "" };
+	struct event e;
+
+	*count = 0;
+	if (!webhook_event_name(event) || !b->doc)
+		return 0;
+	event_init(&e, st, b->user_id, b->id, event);
+	buf_putc(&e.event_data, '{');
+	api_put_str(&e.event_data, 0, "actorId", b->actor_id);
+	api_put_str(&e.event_data, 1, "actorBuildId", b->id);
+	buf_putc(&e.event_data, '}');
+	buf_puts(&e.resource, b->doc);
+	return record(&e, &subject, event, count);
+}
+
+unsigned webhook_build_event_for_status(const char *status)
+{
+	if (!strcmp(status, "SUCCEEDED"))
+		return WEBHOOK_EVENT_BUILD_SUCCEEDED;
+	if (!strcmp(status, "FAILED"))
+		return WEBHOOK_EVENT_BUILD_FAILED;
+	if (!strcmp(status, "TIMED-OUT"))
+		return WEBHOOK_EVENT_BUILD_TIMED_OUT;
+	if (!strcmp(status, "ABORTED"))
+		return WEBHOOK_EVENT_BUILD_ABORTED;
+	return 0;
 }
 
 void webhook_events_fire(const char *run_id, unsigned event)

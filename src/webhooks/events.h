@@ -1,8 +1,9 @@
 /*
- * Run events to webhook dispatches. When a run is created or ends, each
- * webhook that listens to the event and whose condition is the run (ad
- * hoc), its actor or its task gets an ACTIVE dispatch row, with the
- * payload and headers rendered now. The dispatcher (dispatcher.h) sends
+ * Run and build events to webhook dispatches. When a run is created or
+ * ends, each webhook that listens to the event and whose condition is the
+ * run (ad hoc), its actor or its task gets an ACTIVE dispatch row, with
+ * the payload and headers rendered now. A build's events go to the
+ * webhooks of its actor. The dispatcher (dispatcher.h) sends
  * them, so nothing here touches the network.
  */
 #ifndef ACTORD_WEBHOOKS_EVENTS_H
@@ -25,5 +26,17 @@ int webhook_events_record(struct store *st, const struct run *run,
  * logged. For the runner, once a run has reached a terminal status.
  */
 void webhook_events_fire(const char *run_id, unsigned event);
+
+/*
+ * webhook_events_record() for a build: event is one of the
+ * WEBHOOK_EVENT_BUILD_* bits, the resource is b->doc, and eventData is
+ * {actorId, actorBuildId}. Webhooks whose condition is the build's actor
+ * get it.
+ */
+int webhook_events_record_build(struct store *st, const struct build *b,
+				unsigned event, int *count);
+
+/* The ACTOR.BUILD.* bit of a terminal build status; 0 for others. */
+unsigned webhook_build_event_for_status(const char *status);
 
 #endif

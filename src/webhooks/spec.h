@@ -21,7 +21,7 @@
 #include "util/buf.h"
 #include "util/json.h"
 
-/* Run events a webhook can listen to, as a bit mask. */
+/* Run and build events a webhook can listen to, as a bit mask. */
 enum {
 	WEBHOOK_EVENT_CREATED = 1,
 	WEBHOOK_EVENT_SUCCEEDED = 2,
@@ -29,9 +29,14 @@ enum {
 	WEBHOOK_EVENT_TIMED_OUT = 8,
 	WEBHOOK_EVENT_ABORTED = 16,
 	WEBHOOK_EVENT_RESURRECTED = 32,
+	WEBHOOK_EVENT_BUILD_CREATED = 64,
+	WEBHOOK_EVENT_BUILD_SUCCEEDED = 128,
+	WEBHOOK_EVENT_BUILD_FAILED = 256,
+	WEBHOOK_EVENT_BUILD_TIMED_OUT = 512,
+	WEBHOOK_EVENT_BUILD_ABORTED = 1024,
 };
 
-#define WEBHOOK_EVENT_ALL 63u
+#define WEBHOOK_EVENT_ALL 2047u
 
 /* Limits of the fields, in bytes. */
 #define WEBHOOK_URL_MAX 2048

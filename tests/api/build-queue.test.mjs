@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -187,6 +188,57 @@ describe('a build in the background', () => {
     const token = await server.addUser(uniqueName('other'));
     expectError(await server.api('POST', `/v2/actor-builds/${build.id}/abort`, { token }), 403, 'permission-denied');
     expectError(await server.api('GET', `/v2/actor-builds/${build.id}?waitForFinish=-1`), 400, 'invalid-input');
+  });
+});
+
+describe('build webhooks', () => {
+  test('ACTOR.BUILD.* events reach the webhooks of the actor', async () => {
+    const received = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => { body += chunk; });
+      req.on('end', () => { received.push(JSON.parse(body)); res.end('ok'); });
+    });
+    await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const gate = await newGate();
+    try {
+      const actor = await server.createActor(uniqueName('gated'), gatedFiles(gate));
+      const requestUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+      const eventTypes = ['ACTOR.BUILD.CREATED', 'ACTOR.BUILD.SUCCEEDED', 'ACTOR.BUILD.ABORTED'];
+      const hook = expectStatus(await server.api('POST', '/v2/webhooks', {
+        body: { eventTypes, condition: { actorId: actor.id }, requestUrl },
+      }), 201).data;
+      assert.deepEqual(hook.eventTypes, eventTypes);
+      // A webhook of run events hears nothing of builds.
+      expectStatus(await server.api('POST', '/v2/webhooks', {
+        body: { eventTypes: ['ACTOR.RUN.CREATED', 'ACTOR.RUN.SUCCEEDED'], condition: { actorId: actor.id }, requestUrl },
+      }), 201);
+
+      const aborted = (await startBuild(server, actor.id)).data;
+      await waitForLog(server, aborted.id, 'waiting at the gate');
+      expectStatus(await server.api('POST', `/v2/actor-builds/${aborted.id}/abort`), 200);
+      await gate.open();
+      const built = (await startBuild(server, actor.id, '&waitForFinish=60')).data;
+      assert.equal(built.status, 'SUCCEEDED');
+
+      for (let i = 0; i < 200 && received.length < 4; i++) await sleep(50);
+      await sleep(200);
+      const seen = received.map((r) => [r.eventType, r.eventData.actorBuildId]);
+      assert.deepEqual(seen.sort(), [
+        ['ACTOR.BUILD.ABORTED', aborted.id],
+        ['ACTOR.BUILD.CREATED', aborted.id],
+        ['ACTOR.BUILD.CREATED', built.id],
+        ['ACTOR.BUILD.SUCCEEDED', built.id],
+      ].sort());
+      const done = received.find((r) => r.eventType === 'ACTOR.BUILD.SUCCEEDED');
+      assert.deepEqual(done.eventData, { actorId: actor.id, actorBuildId: built.id });
+      assert.equal(done.resource.id, built.id);
+      assert.equal(done.resource.status, 'SUCCEEDED');
+      assert.equal(done.userId, hook.userId);
+    } finally {
+      await gate.open();
+      receiver.close();
+    }
   });
 });
 

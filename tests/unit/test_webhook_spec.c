@@ -73,7 +73,9 @@ static void test_webhook_spec_event_names(void **state)
 				       WEBHOOK_EVENT_ABORTED));
 	assert_string_equal(webhook_event_name(WEBHOOK_EVENT_RESURRECTED),
 			    "ACTOR.RUN.RESURRECTED");
-	assert_null(webhook_event_name(64));
+	assert_string_equal(webhook_event_name(WEBHOOK_EVENT_BUILD_ABORTED),
+			    "ACTOR.BUILD.ABORTED");
+	assert_null(webhook_event_name(2048));
 
 	assert_int_equal(webhook_event_for_status("READY"),
 			 WEBHOOK_EVENT_CREATED);
@@ -172,11 +174,14 @@ static void test_webhook_spec_event_types(void **state)
 			  "Field 'eventTypes' must not be empty");
 	assert_spec_error("{\"eventTypes\":[\"ACTOR.RUN.FAILED\",3]," URL "}", 0,
 			  "Field 'eventTypes' item 1 must be a string, got number");
-	assert_spec_error("{\"eventTypes\":[\"ACTOR.BUILD.CREATED\"]," URL "}",
-			  0, "unknown event type 'ACTOR.BUILD.CREATED'."
+	assert_spec_error("{\"eventTypes\":[\"TEST\"]," URL "}",
+			  0, "unknown event type 'TEST'."
 			  " Allowed: ACTOR.RUN.CREATED, ACTOR.RUN.SUCCEEDED,"
 			  " ACTOR.RUN.FAILED, ACTOR.RUN.TIMED_OUT,"
-			  " ACTOR.RUN.ABORTED and ACTOR.RUN.RESURRECTED.");
+			  " ACTOR.RUN.ABORTED, ACTOR.RUN.RESURRECTED,"
+			  " ACTOR.BUILD.CREATED, ACTOR.BUILD.SUCCEEDED,"
+			  " ACTOR.BUILD.FAILED, ACTOR.BUILD.TIMED_OUT and"
+			  " ACTOR.BUILD.ABORTED.");
 	assert_spec_error("{\"eventTypes\":[\"actor.run.failed\"]," URL "}", 0,
 			  "'actor.run.failed'");
 	assert_spec_error("{\"eventTypes\":[\"ACTOR.RUN.TIMED-OUT\"]," URL "}", 0,
