@@ -1,7 +1,9 @@
 /*
  * The envVars of actor versions; see env_vars.h. actord keeps secret
- * values as given (it has no key store to encrypt them with) and leaves
- * them out of every response instead.
+ * values as given, because it has no key store to encrypt them with, and
+ * leaves them out of every response instead.
+ * TODO: encrypt secret values at rest, and redact them from run logs as
+ * the platform does (docs/KNOWN_LIMITATIONS.md).
  */
 #include "api/env_vars.h"
 
@@ -92,10 +94,10 @@ static const struct json *check_value(struct req *r, const char *number,
 {
 	const struct json *name = json_get(var, "name");
 	const struct json *value = json_get(var, "value");
-	const struct json *kept;
+	const struct json *stored_var;
 
-	if (!value && secret && (kept = stored_secret(stored, name)))
-		value = json_get(kept, "value");
+	if (!value && secret && (stored_var = stored_secret(stored, name)))
+		value = json_get(stored_var, "value");
 	if (!value || value->type != JSON_STRING) {
 		resp_error(r, 400, "invalid-input", "Version %s, environment"
 			   " variable '%s': field 'value' is required, a string%s.",

@@ -10,8 +10,8 @@
 #define PUT METHOD_PUT
 #define DELETE METHOD_DELETE
 
-/* TODO: run metamorph, reboot and resurrect, users/me usage and limits,
- * and store routes (docs/KNOWN_LIMITATIONS.md). */
+/* TODO: users/me usage and limits, and store routes
+ * (docs/KNOWN_LIMITATIONS.md). */
 const struct route api_routes[] = {
 	{ "/v2/users/me", GET, api_get_me, 0 },
 	{ "/v2/users/:", GET, api_get_user, 0 },
