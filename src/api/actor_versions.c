@@ -2,11 +2,14 @@
  * An actor's versions one at a time: /v2/acts/:id/versions and
  * /v2/acts/:id/versions/:versionNumber. They live in the actor object's
  * "versions" array. Each change rewrites that array through actors.c, so a
- * version follows the same rules as in a PUT of the whole actor.
+ * version follows the same rules as in a PUT of the whole actor. Responses
+ * leave out the values of secret variables (env_vars.h).
  */
 #include "api/handlers.h"
 
 #include <string.h>
+
+#include "api/env_vars.h"
 
 static const char *const version_fields[] = {
 	"versionNumber", "sourceType", "envVars", "applyEnvVarsToBuild",
@@ -14,9 +17,8 @@ static const char *const version_fields[] = {
 	"gitHubGistUrl", NULL,
 };
 
-/* Load and parse the actor of the path: 0, or -1 with the response made. */
-static int load_actor(struct req *r, struct store_doc *d,
-		      struct json_doc **actor)
+int api_load_actor(struct req *r, struct store_doc *d,
+		   struct json_doc **actor)
 {
 	struct json_error err;
 
@@ -30,8 +32,8 @@ static int load_actor(struct req *r, struct store_doc *d,
 	return -1;
 }
 
-static const struct json *find_version(const struct json *actor,
-				       const char *number)
+const struct json *api_find_version(const struct json *actor,
+				    const char *number)
 {
 	const struct json *versions = json_get(actor, "versions");
 	const struct json *v;
@@ -71,21 +73,63 @@ static void put_versions(struct buf *out, const struct json *actor,
 	buf_putc(out, ']');
 }
 
+int api_actor_replace_version(struct req *r, const struct store_doc *d,
+			      const struct json *actor, const struct json *old,
+			      const struct buf *with, struct buf *stored_doc)
+{
+	struct buf versions = BUF_INIT;
+	int rc;
+
+	put_versions(&versions, actor, old, with);
+	rc = api_actor_set_versions(r, d, actor, &versions, stored_doc);
+	buf_release(&versions);
+	return rc;
+}
+
+/*
+ * Respond with version number of the stored document text doc, as
+ * clients see it. api_actor_set_versions() has just stored doc, so a
+ * parse failure or a missing version is a server error.
+ */
+static void respond_version(struct req *r, const struct buf *doc,
+			    const char *number, unsigned status)
+{
+	struct json_error err;
+	struct json_doc *parsed = json_parse(doc->data, doc->len, &err);
+	const struct json *v = parsed ? api_find_version(json_root(parsed),
+							 number) : NULL;
+	struct buf out = BUF_INIT;
+
+	if (v) {
+		api_version_write(&out, v);
+		resp_data(r, status, out.data, out.len);
+	} else {
+		resp_internal(r);
+	}
+	buf_release(&out);
+	json_doc_free(parsed);
+}
+
 void api_list_actor_versions(struct req *r)
 {
 	struct json_doc *actor;
 	struct buf out = BUF_INIT;
-	const struct json *versions;
+	const struct json *versions, *v;
 	struct store_doc d;
 
-	if (load_actor(r, &d, &actor))
+	if (api_load_actor(r, &d, &actor))
 		return;
 	versions = json_get(json_root(actor), "versions");
-	buf_printf(&out, "{\"total\":%zu,\"items\":",
-		   versions && versions->type == JSON_ARRAY ?
-		   versions->count : 0);
-	put_versions(&out, json_root(actor), NULL, NULL);
-	buf_putc(&out, '}');
+	if (versions && versions->type != JSON_ARRAY)
+		versions = NULL;
+	buf_printf(&out, "{\"total\":%zu,\"items\":[",
+		   versions ? versions->count : 0);
+	for (v = versions ? versions->child : NULL; v; v = v->next) {
+		if (v != versions->child)
+			buf_putc(&out, ',');
+		api_version_write(&out, v);
+	}
+	buf_puts(&out, "]}");
 	resp_data(r, 200, out.data, out.len);
 	buf_release(&out);
 	json_doc_free(actor);
@@ -99,11 +143,11 @@ void api_get_actor_version(struct req *r)
 	const struct json *v;
 	struct store_doc d;
 
-	if (load_actor(r, &d, &actor))
+	if (api_load_actor(r, &d, &actor))
 		return;
-	v = find_version(json_root(actor), r->params[1]);
+	v = api_find_version(json_root(actor), r->params[1]);
 	if (v) {
-		json_write(&out, v);
+		api_version_write(&out, v);
 		resp_data(r, 200, out.data, out.len);
 	} else {
 		api_not_found(r, "Actor version", r->params[1]);
@@ -122,11 +166,11 @@ void api_get_actor_version(struct req *r)
 static void save_version(struct req *r, const char *number, unsigned status)
 {
 	struct json_doc *actor = NULL, *body = NULL;
-	struct buf version = BUF_INIT, versions = BUF_INIT;
+	struct buf version = BUF_INIT, stored = BUF_INIT;
 	const struct json *old = NULL, *num;
 	struct store_doc d;
 
-	if (load_actor(r, &d, &actor))
+	if (api_load_actor(r, &d, &actor))
 		return;
 	if (api_body_object(r, 0, &body))
 		goto out;
@@ -143,7 +187,7 @@ static void save_version(struct req *r, const char *number, unsigned status)
 			   number);
 		goto out;
 	}
-	old = find_version(json_root(actor), number ? number : num->str);
+	old = api_find_version(json_root(actor), number ? number : num->str);
 	if (number && !old) {
 		api_not_found(r, "Actor version", number);
 		goto out;
@@ -155,12 +199,12 @@ static void save_version(struct req *r, const char *number, unsigned status)
 	}
 	api_merge_object(&version, old, json_root(body), version_fields, NULL,
 			 NULL);
-	put_versions(&versions, json_root(actor), old, &version);
-	if (!api_actor_set_versions(r, &d, json_root(actor), &versions))
-		resp_data(r, status, version.data, version.len);
+	if (!api_actor_replace_version(r, &d, json_root(actor), old, &version,
+				       &stored))
+		respond_version(r, &stored, number ? number : num->str, status);
 out:
 	buf_release(&version);
-	buf_release(&versions);
+	buf_release(&stored);
 	json_doc_free(body);
 	json_doc_free(actor);
 	store_doc_release(&d);
@@ -179,22 +223,17 @@ void api_update_actor_version(struct req *r)
 void api_delete_actor_version(struct req *r)
 {
 	struct json_doc *actor;
-	struct buf versions = BUF_INIT;
 	const struct json *old;
 	struct store_doc d;
 
-	if (load_actor(r, &d, &actor))
+	if (api_load_actor(r, &d, &actor))
 		return;
-	old = find_version(json_root(actor), r->params[1]);
-	if (!old) {
+	old = api_find_version(json_root(actor), r->params[1]);
+	if (!old)
 		api_not_found(r, "Actor version", r->params[1]);
-	} else {
-		put_versions(&versions, json_root(actor), old, NULL);
-		if (!api_actor_set_versions(r, &d, json_root(actor),
-					    &versions))
-			resp_empty(r, 204);
-	}
-	buf_release(&versions);
+	else if (!api_actor_replace_version(r, &d, json_root(actor), old, NULL,
+					    NULL))
+		resp_empty(r, 204);
 	json_doc_free(actor);
 	store_doc_release(&d);
 }

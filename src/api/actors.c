@@ -9,16 +9,22 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/env_vars.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
+/* The fields a body sets. "versions" is not among them: it is stored as
+ * check_versions() writes it, in place of the stored one. */
 static const char *const actor_fields[] = {
-	"name", "title", "description", "versions", "defaultRunOptions",
+	"name", "title", "description", "defaultRunOptions",
 	"isPublic", "seoTitle", "seoDescription", "categories", "exampleRunInput",
 	"restartOnError", NULL,
 };
 static const char *const actor_fixed[] = {
 	"id", "userId", "username", "modifiedAt", NULL,
+};
+static const char *const actor_fixed_and_versions[] = {
+	"id", "userId", "username", "modifiedAt", "versions", NULL,
 };
 
 /* Each source file: a name, content as a string, format TEXT or BASE64. */
@@ -46,8 +52,6 @@ static int check_files(struct req *r, const char *version,
 	return 0;
 }
 
-/* Versions: an array of objects, each with a "MAJOR.MINOR" versionNumber,
- * sourceType SOURCE_FILES (the only one actord builds) and sourceFiles. */
 /* A TARBALL version needs an http or https tarballUrl. */
 static int check_tarball_url(struct req *r, const char *version,
 			     const struct json *url)
@@ -63,15 +67,76 @@ static int check_tarball_url(struct req *r, const char *version,
 	return -1;
 }
 
-static int check_versions(struct req *r, const struct json *versions)
+/* The version numbered number among versions (may be NULL), or NULL. */
+static const struct json *find_version(const struct json *versions,
+				       const char *number)
+{
+	const struct json *v;
+
+	if (!versions || versions->type != JSON_ARRAY)
+		return NULL;
+	for (v = versions->child; v; v = v->next)
+		if (json_is_string(json_get(v, "versionNumber"), number))
+			return v;
+	return NULL;
+}
+
+/*
+ * Append version v with its envVars checked and written as
+ * api_env_vars_check() does; stored is the actor's stored versions.
+ */
+static int put_version(struct req *r, const char *number,
+		       const struct json *v, const struct json *stored,
+		       struct buf *out)
+{
+	const struct json *vars = json_get(v, "envVars");
+	const struct json *apply = json_get(v, "applyEnvVarsToBuild");
+	const struct json *old = find_version(stored, number);
+	const struct json *m;
+	int comma = 0;
+
+	if (apply && apply->type != JSON_TRUE && apply->type != JSON_FALSE &&
+	    apply->type != JSON_NULL) {
+		resp_error(r, 400, "invalid-input", "Version %s: field"
+			   " 'applyEnvVarsToBuild' must be true or false.",
+			   number);
+		return -1;
+	}
+	buf_putc(out, '{');
+	for (m = v->child; m; m = m->next) {
+		/* With a key repeated, json_get() gives the last: keep that. */
+		if (json_get(v, m->key) != m)
+			continue;
+		if (comma++)
+			buf_putc(out, ',');
+		buf_put_json_string(out, m->key, m->key_len);
+		buf_putc(out, ':');
+		if (m != vars)
+			json_write(out, m);
+		else if (api_env_vars_check(r, number, vars, old ?
+					    json_get(old, "envVars") : NULL, out))
+			return -1;
+	}
+	buf_putc(out, '}');
+	return 0;
+}
+
+/*
+ * Check versions, an array of objects, each with a "MAJOR.MINOR"
+ * versionNumber, sourceType SOURCE_FILES or TARBALL, sourceFiles and
+ * envVars, and append them to out as they are to be stored. stored is
+ * the actor's versions as they are stored (NULL for a new actor), where
+ * a secret variable given without its value finds it.
+ */
+static int check_versions(struct req *r, const struct json *versions,
+			  const struct json *stored, struct buf *out)
 {
 	const struct json *v = NULL, *got;
 	struct buf shown = BUF_INIT;
 
-	if (!versions)
-		return 0;
 	if (versions->type != JSON_ARRAY)
 		goto bad;
+	buf_putc(out, '[');
 	for (v = versions->child; v; v = v->next) {
 		const struct json *num = json_get(v, "versionNumber");
 		const struct json *type = json_get(v, "sourceType");
@@ -97,7 +162,12 @@ static int check_versions(struct req *r, const struct json *versions)
 			goto bad;
 		if (files && check_files(r, num->str, files))
 			return -1;
+		if (v != versions->child)
+			buf_putc(out, ',');
+		if (put_version(r, num->str, v, stored, out))
+			return -1;
 	}
+	buf_putc(out, ']');
 	return 0;
 bad:
 	got = versions->type == JSON_ARRAY && v ? json_get(v, "versionNumber") :
@@ -127,60 +197,99 @@ static void fixed_fields(struct buf *extra, const char *id, const struct req *r,
 			   ":0},\"isPublic\":false", now);
 }
 
-/* Store the doc built from base and body; makes the response. */
-static void save_actor(struct req *r, const struct json *base,
-		       const struct json *body, const char *id, unsigned status)
+/*
+ * Write the actor document: the members of base (NULL for a new actor),
+ * the fields body sets, the fixed fields of extra and, when versions is
+ * not NULL, that checked array in place of base's versions.
+ */
+static void merge_actor(struct buf *doc, const struct json *base,
+			const struct json *body, struct buf *extra,
+			const struct buf *versions)
 {
-	struct buf extra = BUF_INIT;
-	struct buf doc = BUF_INIT;
+	if (versions) {
+		buf_puts(extra, ",\"versions\":");
+		buf_append(extra, versions->data, versions->len);
+	}
+	api_merge_object(doc, base, body, actor_fields, versions ?
+			 actor_fixed_and_versions : actor_fixed, extra->data);
+}
+
+/* Append the actor document doc as clients see it, without secret values. */
+static int show_actor(struct buf *out, const struct buf *doc)
+{
+	struct json_error err;
+	struct json_doc *parsed = json_parse(doc->data, doc->len, &err);
+
+	if (!parsed) {
+		log_error("api", "an actor document is not valid JSON: %s",
+			  err.message);
+		return -1;
+	}
+	api_actor_write(out, json_root(parsed));
+	json_doc_free(parsed);
+	return 0;
+}
+
+/* Store the doc built from base, body and the checked versions (NULL to
+ * keep base's); makes the response. */
+static void save_actor(struct req *r, const struct json *base,
+		       const struct json *body, const struct buf *versions,
+		       const char *id, unsigned status)
+{
+	struct buf extra = BUF_INIT, doc = BUF_INIT, shown = BUF_INIT;
 	const struct json *name;
 
 	fixed_fields(&extra, id, r, base == NULL);
 	if (!base && !json_get(body, "defaultRunOptions"))
 		buf_puts(&extra, ",\"defaultRunOptions\":{\"build\":\"latest\","
 			 "\"timeoutSecs\":3600,\"memoryMbytes\":1024}");
-	api_merge_object(&doc, base, body, actor_fields, actor_fixed, extra.data);
+	merge_actor(&doc, base, body, &extra, versions);
 	name = json_get(body, "name") ? json_get(body, "name") :
 	       json_get(base, "name");
-	api_store_doc(r, STORE_ACTOR, id, "", name->str, &doc, status);
+	if (show_actor(&shown, &doc))
+		resp_internal(r);
+	else
+		api_store_doc_shown(r, STORE_ACTOR, id, "", name->str, &doc,
+				    &shown, status);
 	buf_release(&extra);
 	buf_release(&doc);
+	buf_release(&shown);
 }
 
 int api_actor_set_versions(struct req *r, const struct store_doc *d,
-			   const struct json *actor, const struct buf *versions)
+			   const struct json *actor, const struct buf *versions,
+			   struct buf *stored_doc)
 {
-	struct buf text = BUF_INIT, extra = BUF_INIT, doc = BUF_INIT;
-	struct json_doc *body = NULL;
+	struct buf checked = BUF_INIT, extra = BUF_INIT, doc = BUF_INIT;
+	struct json_doc *versions_doc;
 	struct json_error err;
 	struct store_doc stored = *d;
 	int rc = -1;
 
-	buf_puts(&text, "{\"versions\":");
-	buf_append(&text, versions->data, versions->len);
-	buf_putc(&text, '}');
-	body = json_parse(text.data, text.len, &err);
-	if (!body) {
+	versions_doc = json_parse(versions->data, versions->len, &err);
+	if (!versions_doc) {
 		log_error("api", "versions of actor %s are not valid JSON: %s",
 			  d->id, err.message);
 		resp_internal(r);
 		goto out;
 	}
-	if (check_versions(r, json_get(json_root(body), "versions")))
+	if (check_versions(r, json_root(versions_doc),
+			   json_get(actor, "versions"), &checked))
 		goto out;
 	fixed_fields(&extra, d->id, r, 0);
-	api_merge_object(&doc, actor, json_root(body), actor_fields,
-			 actor_fixed, extra.data);
+	merge_actor(&doc, actor, NULL, &extra, &checked);
 	stored.doc = doc.data;
 	stored.doc_len = doc.len;
 	if (store_doc_put(r->store, STORE_ACTOR, &stored)) {
 		resp_internal(r);
 		goto out;
 	}
+	if (stored_doc)
+		buf_append(stored_doc, doc.data, doc.len);
 	rc = 0;
 out:
-	json_doc_free(body);
-	buf_release(&text);
+	json_doc_free(versions_doc);
+	buf_release(&checked);
 	buf_release(&extra);
 	buf_release(&doc);
 	return rc;
@@ -189,18 +298,23 @@ out:
 void api_create_actor(struct req *r)
 {
 	struct json_doc *body;
+	const struct json *versions;
+	struct buf checked = BUF_INIT;
 	char id[ID_SIZE];
 
 	if (api_body_object(r, 0, &body))
 		return;
+	versions = json_get(json_root(body), "versions");
 	if (api_check_name(r, json_get(json_root(body), "name")) ||
-	    check_versions(r, json_get(json_root(body), "versions")) ||
+	    (versions && check_versions(r, versions, NULL, &checked)) ||
 	    api_check_run_options(r, json_get(json_root(body),
 				  "defaultRunOptions"), "defaultRunOptions"))
 		goto out;
 	id_new(id);
-	save_actor(r, NULL, json_root(body), id, 201);
+	save_actor(r, NULL, json_root(body), versions ? &checked : NULL, id,
+		   201);
 out:
+	buf_release(&checked);
 	json_doc_free(body);
 }
 
@@ -218,27 +332,36 @@ static struct json_doc *parse_doc(struct req *r, const struct store_doc *d)
 	return doc;
 }
 
-/* Return the stored object with taggedBuilds added. The Apify CLI's push
- * reads a tag's build from it once the build has finished. */
+/* Return the stored object, without secret values, with taggedBuilds
+ * added. The Apify CLI's push reads a tag's build from it once the build
+ * has finished. */
 void api_get_actor(struct req *r)
 {
 	struct buf out = BUF_INIT;
+	struct json_doc *doc = NULL;
 	struct store_doc d;
 	char *tags = NULL;
 
 	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d))
 		return;
-	if (store_build_tags(r->store, d.id, &tags) || d.doc_len < 2) {
+	doc = parse_doc(r, &d);
+	if (!doc)
+		goto out;
+	if (store_build_tags(r->store, d.id, &tags) ||
+	    json_root(doc)->type != JSON_OBJECT) {
 		resp_internal(r);
 		goto out;
 	}
-	buf_append(&out, d.doc, d.doc_len - 1);
-	buf_puts(&out, ",\"taggedBuilds\":");
+	api_actor_write(&out, json_root(doc));
+	out.len--;	/* the closing brace */
+	buf_puts(&out, json_root(doc)->count ? ",\"taggedBuilds\":" :
+		 "\"taggedBuilds\":");
 	buf_puts(&out, tags);
 	buf_putc(&out, '}');
 	resp_data(r, 200, out.data, out.len);
 out:
 	free(tags);
+	json_doc_free(doc);
 	buf_release(&out);
 	store_doc_release(&d);
 }
@@ -246,22 +369,29 @@ out:
 void api_update_actor(struct req *r)
 {
 	struct json_doc *body = NULL, *base = NULL;
+	const struct json *versions;
+	struct buf checked = BUF_INIT;
 	struct store_doc d;
 
 	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d))
 		return;
 	if (api_body_object(r, 0, &body))
 		goto out;
+	base = parse_doc(r, &d);
+	if (!base)
+		goto out;
+	versions = json_get(json_root(body), "versions");
 	if ((json_get(json_root(body), "name") &&
 	     api_check_name(r, json_get(json_root(body), "name"))) ||
-	    check_versions(r, json_get(json_root(body), "versions")) ||
+	    (versions && check_versions(r, versions, json_get(json_root(base),
+				       "versions"), &checked)) ||
 	    api_check_run_options(r, json_get(json_root(body),
 				  "defaultRunOptions"), "defaultRunOptions"))
 		goto out;
-	base = parse_doc(r, &d);
-	if (base)
-		save_actor(r, json_root(base), json_root(body), d.id, 200);
+	save_actor(r, json_root(base), json_root(body), versions ? &checked :
+		   NULL, d.id, 200);
 out:
+	buf_release(&checked);
 	json_doc_free(base);
 	json_doc_free(body);
 	store_doc_release(&d);
@@ -280,26 +410,59 @@ void api_delete_actor(struct req *r)
 	store_doc_release(&d);
 }
 
-static void list_docs(struct req *r, enum store_kind kind)
+/* Replace the actor documents of a list page with what clients see. */
+static int show_actors(struct list_page *l)
+{
+	struct buf shown = BUF_INIT;
+	struct json_doc *items;
+	struct json_error err;
+	const struct json *a;
+
+	items = json_parse(l->items.data, l->items.len, &err);
+	if (!items || json_root(items)->type != JSON_ARRAY) {
+		log_error("api", "a list of actors is not a JSON array: %s",
+			  items ? "another type" : err.message);
+		json_doc_free(items);
+		return -1;
+	}
+	buf_putc(&shown, '[');
+	for (a = json_root(items)->child; a; a = a->next) {
+		if (a != json_root(items)->child)
+			buf_putc(&shown, ',');
+		api_actor_write(&shown, a);
+	}
+	buf_putc(&shown, ']');
+	json_doc_free(items);
+	buf_release(&l->items);
+	l->items = shown;
+	return 0;
+}
+
+void api_list_actors(struct req *r)
 {
 	struct list_page l;
 
 	if (api_list_begin(r, &l))
 		return;
-	if (store_doc_list(r->store, kind, r->user.id, l.offset, l.limit,
-			   l.desc, &l.items, &l.total, &l.count))
+	if (store_doc_list(r->store, STORE_ACTOR, r->user.id, l.offset,
+			   l.limit, l.desc, &l.items, &l.total, &l.count) ||
+	    show_actors(&l))
 		resp_internal(r);
 	else
 		api_list_respond(r, &l);
 	api_list_release(&l);
 }
 
-void api_list_actors(struct req *r)
-{
-	list_docs(r, STORE_ACTOR);
-}
-
 void api_list_tasks(struct req *r)
 {
-	list_docs(r, STORE_TASK);
+	struct list_page l;
+
+	if (api_list_begin(r, &l))
+		return;
+	if (store_doc_list(r->store, STORE_TASK, r->user.id, l.offset,
+			   l.limit, l.desc, &l.items, &l.total, &l.count))
+		resp_internal(r);
+	else
+		api_list_respond(r, &l);
+	api_list_release(&l);
 }

@@ -77,6 +77,12 @@ void api_merge_object(struct buf *out, const struct json *base,
 void api_store_doc(struct req *r, enum store_kind kind, const char *id,
 		   const char *parent_id, const char *name,
 		   const struct buf *doc, unsigned status);
+/* As api_store_doc(), but respond with shown, the document as clients
+ * see it (an actor without the values of its secret variables). */
+void api_store_doc_shown(struct req *r, enum store_kind kind, const char *id,
+			 const char *parent_id, const char *name,
+			 const struct buf *doc, const struct buf *shown,
+			 unsigned status);
 
 /* 1 if key is in the NULL-terminated list. */
 int api_key_in(const char *key, const char *const *list);

@@ -353,6 +353,14 @@ void api_store_doc(struct req *r, enum store_kind kind, const char *id,
 		   const char *parent_id, const char *name,
 		   const struct buf *doc, unsigned status)
 {
+	api_store_doc_shown(r, kind, id, parent_id, name, doc, doc, status);
+}
+
+void api_store_doc_shown(struct req *r, enum store_kind kind, const char *id,
+			 const char *parent_id, const char *name,
+			 const struct buf *doc, const struct buf *shown,
+			 unsigned status)
+{
 	struct store_doc d;
 	int rc;
 
@@ -371,5 +379,5 @@ void api_store_doc(struct req *r, enum store_kind kind, const char *id,
 	else if (rc)
 		resp_internal(r);
 	else
-		resp_data(r, status, doc->data, doc->len);
+		resp_data(r, status, shown->data, shown->len);
 }

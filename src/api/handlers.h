@@ -21,11 +21,37 @@ void api_create_actor_version(struct req *r);
 void api_get_actor_version(struct req *r);
 void api_update_actor_version(struct req *r);
 void api_delete_actor_version(struct req *r);
-/* Replace the versions of actor d (parsed: actor) with the JSON array text
- * versions, checked as on create, and store it: 0, or -1 with the error
- * response made. */
+void api_list_actor_env_vars(struct req *r);
+void api_create_actor_env_var(struct req *r);
+void api_get_actor_env_var(struct req *r);
+void api_update_actor_env_var(struct req *r);
+void api_delete_actor_env_var(struct req *r);
+/*
+ * Replace the versions of actor d (parsed: actor) with the JSON array text
+ * versions, checked as on create, and store it. Appends the stored
+ * document, secret values included, to stored_doc when it is not NULL.
+ * Returns 0, or -1 with the error response made.
+ */
 int api_actor_set_versions(struct req *r, const struct store_doc *d,
-			   const struct json *actor, const struct buf *versions);
+			   const struct json *actor, const struct buf *versions,
+			   struct buf *stored_doc);
+/* Load and parse the actor r->params[0] names (caller frees both): 0, or
+ * -1 with the response made. */
+int api_load_actor(struct req *r, struct store_doc *d,
+		   struct json_doc **actor);
+/* The version of the parsed actor numbered number, or NULL. */
+const struct json *api_find_version(const struct json *actor,
+				    const char *number);
+/*
+ * Store actor d (parsed: actor) with its version old replaced by the
+ * object text with, checked as a PUT of the actor is. A NULL with removes
+ * old, and a NULL old appends with. Returns 0 and appends the stored
+ * document to stored_doc when it is not NULL, or returns -1 with the
+ * response made.
+ */
+int api_actor_replace_version(struct req *r, const struct store_doc *d,
+			      const struct json *actor, const struct json *old,
+			      const struct buf *with, struct buf *stored_doc);
 void api_update_actor(struct req *r);
 void api_delete_actor(struct req *r);
 void api_build_actor(struct req *r);

@@ -10,8 +10,8 @@
 #define PUT METHOD_PUT
 #define DELETE METHOD_DELETE
 
-/* TODO: version env-vars, run metamorph, reboot and resurrect, users/me
- * usage and limits, and store routes (docs/KNOWN_LIMITATIONS.md). */
+/* TODO: users/me usage and limits, and store routes
+ * (docs/KNOWN_LIMITATIONS.md). */
 const struct route api_routes[] = {
 	{ "/v2/users/me", GET, api_get_me, 0 },
 	{ "/v2/users/:", GET, api_get_user, 0 },
@@ -26,6 +26,13 @@ const struct route api_routes[] = {
 	{ "/v2/acts/:/versions/:", GET, api_get_actor_version, 0 },
 	{ "/v2/acts/:/versions/:", PUT, api_update_actor_version, 0 },
 	{ "/v2/acts/:/versions/:", DELETE, api_delete_actor_version, 0 },
+	{ "/v2/acts/:/versions/:/env-vars", GET, api_list_actor_env_vars, 0 },
+	{ "/v2/acts/:/versions/:/env-vars", POST, api_create_actor_env_var, 0 },
+	{ "/v2/acts/:/versions/:/env-vars/:", GET, api_get_actor_env_var, 0 },
+	{ "/v2/acts/:/versions/:/env-vars/:", PUT, api_update_actor_env_var,
+	  0 },
+	{ "/v2/acts/:/versions/:/env-vars/:", DELETE, api_delete_actor_env_var,
+	  0 },
 	{ "/v2/acts/:/builds", GET, api_list_builds, 0 },
 	{ "/v2/acts/:/builds", POST, api_build_actor, 0 },
 	{ "/v2/acts/:/builds/default", GET, api_get_default_build, 0 },

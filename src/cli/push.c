@@ -355,6 +355,9 @@ int cli_push(int argc, char **argv)
 	if (walk(argv[1], "", &files))
 		goto out;
 	buf_putc(&files, ']');
+	/* TODO: send the environmentVariables of actor.json as envVars, and
+	 * keep the version's variables when it has none; the PUT below
+	 * replaces them (docs/KNOWN_LIMITATIONS.md). */
 	buf_puts(&version, "{\"versionNumber\":");
 	buf_put_json_cstr(&version, number);
 	buf_printf(&version, ",\"sourceType\":\"SOURCE_FILES\",\"buildTag\":"

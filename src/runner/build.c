@@ -16,6 +16,7 @@
 #include "runner/build_npm.h"
 #include "runner/build_source.h"
 #include "runner/dockerfile.h"
+#include "runner/env_vars.h"
 #include "runner/runner.h"
 #include "util/base64.h"
 #include "util/fs.h"
@@ -41,6 +42,7 @@ struct build_work {
 	struct buf schema;	/* JSON text, may stay empty */
 	struct buf actor_text;		/* .actor/actor.json, if any */
 	struct json_doc *actor_json;	/* parsed; points into actor_text */
+	char **npm_env;		/* custom "NAME=value" for npm, or NULL */
 };
 
 /*
@@ -353,7 +355,7 @@ static int install_dependencies(struct build_work *w)
 	hooks.marker = marker;
 
 	rc = build_npm_install(w->dir, BUILD_NPM_TIMEOUT_SECS, &w->log,
-			       &message, &hooks);
+			       &message, &hooks, w->npm_env);
 	flush_log(w);
 	if (rc < 0)
 		blog(w, "%s", message.data);
@@ -508,6 +510,19 @@ static void append_log_line(const char *build_id, const char *text)
 	runner_log_written(build_id);
 }
 
+/* Keep the version's envVars in the plan; an empty array counts as none. */
+static void snapshot_env_vars(struct build_plan *plan,
+			      const struct json *version)
+{
+	const struct json *vars = json_get(version, "envVars");
+	struct buf text = BUF_INIT;
+
+	if (!vars || vars->type != JSON_ARRAY || !vars->count)
+		return;
+	json_write(&text, vars);
+	plan->env_vars = buf_detach(&text, NULL);
+}
+
 int build_prepare(struct store *st, const struct build_request *req,
 		  struct build_plan *plan, struct build *out, struct buf *err)
 {
@@ -532,6 +547,7 @@ int build_prepare(struct store *st, const struct build_request *req,
 	plan->tag = req->tag ? xstrdup(req->tag) : NULL;
 	json_write(&text, version);
 	plan->version_json = buf_detach(&text, NULL);
+	snapshot_env_vars(plan, version);
 	plan->created_ms = time_now_ms();
 
 	/* The sequence number and the row in one transaction, so that two
@@ -545,6 +561,7 @@ int build_prepare(struct store *st, const struct build_request *req,
 	snprintf(plan->number, sizeof(plan->number), "%s.%lld", number,
 		 (long long)plan->seq);
 	plan_build(plan, "READY", out);
+	out->env_vars = plan->env_vars ? xstrdup(plan->env_vars) : NULL;
 	build_doc(&doc, out, plan->created_ms, 0, NULL);
 	out->doc = buf_detach(&doc, NULL);
 	if (store_build_put(st, out, plan->version, plan->seq) ||
@@ -591,6 +608,42 @@ static void finish(struct store *st, const struct build_plan *plan,
 	runner_job_ended(b->id);
 }
 
+/*
+ * Name the custom variables that the build's runs get in its log (never
+ * their values), and give them to npm too when the version sets
+ * applyEnvVarsToBuild.
+ */
+static void announce_env_vars(struct build_work *w,
+			      const struct build_plan *plan,
+			      const struct json *version)
+{
+	char **entries = env_vars_entries(plan->env_vars, plan->env_vars ?
+					  strlen(plan->env_vars) : 0);
+	struct buf names = BUF_INIT;
+	size_t i;
+
+	for (i = 0; entries[i]; i++) {
+		if (i)
+			buf_puts(&names, ", ");
+		buf_append(&names, entries[i], strcspn(entries[i], "="));
+	}
+	if (!i) {
+		argv_free(entries);
+		return;
+	}
+	if (json_get(version, "applyEnvVarsToBuild") &&
+	    json_get(version, "applyEnvVarsToBuild")->type == JSON_TRUE) {
+		w->npm_env = entries;
+		entries = NULL;
+	}
+	blog(w, "Runs of this build get %zu environment variable%s of the"
+	     " version%s: %s.", i, i == 1 ? "" : "s",
+	     w->npm_env ? ", and so does npm (applyEnvVarsToBuild)" : "",
+	     names.data);
+	argv_free(entries);
+	buf_release(&names);
+}
+
 void build_execute(struct store *st, const struct build_plan *plan,
 		   int (*cancelled)(void *ctx), void *ctx)
 {
@@ -627,6 +680,8 @@ void build_execute(struct store *st, const struct build_plan *plan,
 	     plan->version, plan->number);
 	version = json_parse(plan->version_json, strlen(plan->version_json),
 			     &perr);
+	if (version)
+		announce_env_vars(&w, plan, json_root(version));
 	rc = version ? run_steps(&w, json_root(version)) : -1;
 	snprintf(b.status, sizeof(b.status), "%s", rc == 0 ? "SUCCEEDED" :
 		 rc == -2 ? "ABORTED" : "FAILED");
@@ -648,6 +703,7 @@ void build_execute(struct store *st, const struct build_plan *plan,
 	buf_release(&w.log);
 	buf_release(&w.command);
 	buf_release(&w.schema);
+	argv_free(w.npm_env);
 	free(w.dir);
 }
 
@@ -666,8 +722,10 @@ void build_plan_release(struct build_plan *plan)
 {
 	free(plan->tag);
 	free(plan->version_json);
+	free(plan->env_vars);
 	plan->tag = NULL;
 	plan->version_json = NULL;
+	plan->env_vars = NULL;
 }
 
 /* Record the ACTOR.BUILD.FAILED dispatches of a build failed at start. */

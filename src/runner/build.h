@@ -21,8 +21,8 @@ struct build_request {
 
 /*
  * A build that build_prepare() has stored READY, for build_execute() on
- * a builder thread (builder.h). It owns tag and version_json; release it
- * with build_plan_release().
+ * a builder thread (builder.h). It owns tag, version_json and env_vars;
+ * release it with build_plan_release().
  */
 struct build_plan {
 	char id[ID_SIZE];
@@ -34,10 +34,13 @@ struct build_plan {
 	int64_t created_ms;	/* the build's startedAt */
 	char *tag;		/* set when the build succeeds; NULL for none */
 	char *version_json;	/* the actor version object to build */
+	char *env_vars;		/* its envVars as JSON text; NULL for none */
 };
 
 /*
- * Store a new build READY, with the first line of its log at
+ * Store a new build READY, with the version's envVars as the snapshot its
+ * runs get (custom variables take effect with the next build, as on the
+ * platform), and the first line of its log at
  * runner_log_path(build id), and fill plan and out (release out with
  * store_build_release). Returns -1 with a message in err when the request
  * is wrong (unknown version), or with err empty when the store fails.
@@ -51,7 +54,8 @@ int build_prepare(struct store *st, const struct build_request *req,
  * npm dependencies, and store it SUCCEEDED (with the plan's tag in the
  * same transaction), FAILED or ABORTED. The log grows as it goes. Asks
  * cancelled(ctx) between steps and during npm; non-zero ends the build
- * ABORTED. Wakes the requests waiting for the build at its end.
+ * ABORTED. Wakes the requests waiting for the build at its end. npm
+ * gets the version's custom variables when it sets applyEnvVarsToBuild.
  */
 void build_execute(struct store *st, const struct build_plan *plan,
 		   int (*cancelled)(void *ctx), void *ctx);

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runner/env_vars.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -48,18 +49,22 @@ static int keep_variable(const char *entry)
 	return 0;
 }
 
-char **build_npm_environment(char *const *from)
+char **build_npm_environment(char *const *from, char *const *extra)
 {
 	size_t n = 0, i;
 	char **env;
 
 	for (i = 0; from[i]; i++)
 		n++;
+	for (i = 0; extra && extra[i]; i++)
+		n++;
 	env = xcalloc(n + 1, sizeof(*env));
 	n = 0;
 	for (i = 0; from[i]; i++)
-		if (keep_variable(from[i]))
+		if (keep_variable(from[i]) && !env_vars_has_name(extra, from[i]))
 			env[n++] = from[i];
+	for (i = 0; extra && extra[i]; i++)
+		env[n++] = extra[i];
 	return env;
 }
 
@@ -142,13 +147,14 @@ static int collect_output(int fd, int64_t deadline, struct buf *log,
 }
 
 /* Start argv in dir with stdout and stderr on out_fd. */
-static int start_npm(const char *dir, char *const *argv, int out_fd,
-		     const char *marker, pid_t *pid)
+static int start_npm(const char *dir, char *const *argv,
+		     char *const *extra_env, int out_fd, const char *marker,
+		     pid_t *pid)
 {
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
 	sigset_t none, defaults;
-	char **env = build_npm_environment(environ);
+	char **env = build_npm_environment(environ, extra_env);
 	size_t n = 0;
 	int rc;
 
@@ -242,7 +248,8 @@ static void announce_command(struct buf *log, char *const *argv)
 
 int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
 		      struct buf *message,
-		      const struct build_npm_hooks *hooks)
+		      const struct build_npm_hooks *hooks,
+		      char *const *extra_env)
 {
 	const char *mode;
 	char *argv[] = { "npm", NULL, "--omit=dev", "--no-audit", "--no-fund",
@@ -266,8 +273,8 @@ int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
 			   strerror(errno));
 		goto out;
 	}
-	errno = start_npm(dir, argv, fds[1], hooks ? hooks->marker : NULL,
-			  &pid);
+	errno = start_npm(dir, argv, extra_env, fds[1],
+			  hooks ? hooks->marker : NULL, &pid);
 	close(fds[1]);
 	fds[1] = -1;
 	if (errno) {

@@ -38,7 +38,8 @@ struct build_npm_hooks {
  * Runs npm in dir when dir/package.json exists. npm's stdout and stderr
  * go to log, each line prefixed with a UTC ISO timestamp. npm gets an
  * environment of its own (PATH, HOME, locale, proxies and npm_config_*
- * variables of actord), so actord's token never reaches install scripts.
+ * variables of actord, then the "NAME=value" strings of extra_env, which
+ * may be NULL), so actord's token never reaches install scripts.
  * Returns 1, with nothing logged, when there is no package.json; 0 when
  * npm exits with 0; -1 with the reason appended to *message otherwise
  * (npm not found, a non-zero exit code, a signal, the timeout), or -2
@@ -46,15 +47,18 @@ struct build_npm_hooks {
  */
 int build_npm_install(const char *dir, int timeout_secs, struct buf *log,
 		      struct buf *message,
-		      const struct build_npm_hooks *hooks);
+		      const struct build_npm_hooks *hooks,
+		      char *const *extra_env);
 
 /*
  * Selects the entries of the NULL-terminated environment `from` that npm
  * gets: PATH, HOME, USER, LANG, LC_ALL, TMPDIR, TZ, the proxy variables,
- * NODE_EXTRA_CA_CERTS and npm_config_* in any case. Returns a
- * NULL-terminated array that the caller frees with free(); its strings
- * are the ones of `from`, not copies.
+ * NODE_EXTRA_CA_CERTS and npm_config_* in any case. Then appends every
+ * entry of `extra` (NULL for none, a version's custom variables), which
+ * replaces a selected entry of the same name. Returns a NULL-terminated
+ * array that the caller frees with free(); its strings are the ones of
+ * `from` and `extra`, not copies.
  */
-char **build_npm_environment(char *const *from);
+char **build_npm_environment(char *const *from, char *const *extra);
 
 #endif

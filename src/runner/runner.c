@@ -741,6 +741,7 @@ static enum start_result start_run(const char *run_id)
 	info.api_base_url = config.api_base_url;
 	info.actor_full_name = c.full_name;
 	info.build_dir = build_dir;
+	info.env_vars = c.build.env_vars;
 	info.argv = c.argv;
 	info.cgroup_procs_fd = procs_fd;
 	info.address_space_bytes = a->mem.address_space_bytes;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "runner/dockerfile.h"
+#include "runner/env_vars.h"
 #include "util/json.h"
 #include "util/timeutil.h"
 
@@ -92,11 +93,18 @@ char **spawn_environment(const struct spawn_info *info)
 	char started[TIME_ISO_LEN], timeout_at[TIME_ISO_LEN], num[32];
 	char key[64];
 	struct buf storages = BUF_INIT;
-	char **v;
+	char **custom, **v;
 
+	/* env_vars_entries() leaves out ACTOR_ and APIFY_ names, so the
+	 * run's own variables below always win. */
+	custom = env_vars_entries(info->env_vars, info->env_vars ?
+				  strlen(info->env_vars) : 0);
 	for (v = environ; *v; v++)
-		if (inherited(*v))
+		if (inherited(*v) && !env_vars_has_name(custom, *v))
 			env_push(&e, xstrdup(*v));
+	for (v = custom; *v; v++)
+		env_push(&e, *v);
+	free(custom);	/* the strings now belong to e */
 
 	time_format_iso(run->started_at, started);
 	if (run->timeout_secs > 0)

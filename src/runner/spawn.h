@@ -18,6 +18,8 @@ struct spawn_info {
 	const char *api_base_url;
 	const char *actor_full_name;	/* "username/actor-name" */
 	const char *build_dir;
+	/* JSON text of the build's envVars snapshot, or NULL for none */
+	const char *env_vars;
 	char *const *argv;
 	int cgroup_procs_fd;		/* cgroup.procs to join; -1 for none */
 	int64_t address_space_bytes;	/* RLIMIT_AS; 0 for none */
@@ -36,8 +38,14 @@ struct spawn_info {
 int spawn_actor(const struct spawn_info *info, pid_t *pid, int *out_fd,
 		struct buf *err);
 
-/* Build the environment; exposed for tests. Returns a NULL-terminated
- * array the caller frees with argv_free(). */
+/*
+ * Build the environment; exposed for tests. actord's own environment
+ * comes first, without its ACTORD_, APIFY_, ACTOR_ and CRAWLEE_
+ * variables. The build's custom variables follow and replace inherited
+ * ones of the same name. The run's ACTOR_ and APIFY_ variables come last,
+ * and no custom variable can replace them. Returns a NULL-terminated
+ * array the caller frees with argv_free().
+ */
 char **spawn_environment(const struct spawn_info *info);
 
 #endif

@@ -39,7 +39,7 @@ static const char SCHEMA[] =
 	" id TEXT PRIMARY KEY, actor_id TEXT NOT NULL, user_id TEXT NOT NULL,"
 	" version TEXT NOT NULL, seq INTEGER NOT NULL, number TEXT NOT NULL,"
 	" status TEXT NOT NULL, command TEXT, input_schema TEXT,"
-	" doc TEXT NOT NULL, UNIQUE (actor_id, number));"
+	" doc TEXT NOT NULL, env_vars TEXT, UNIQUE (actor_id, number));"
 	"CREATE TABLE IF NOT EXISTS build_tags ("
 	" actor_id TEXT NOT NULL, tag TEXT NOT NULL, build_id TEXT NOT NULL,"
 	" PRIMARY KEY (actor_id, tag)) WITHOUT ROWID;"
@@ -211,6 +211,7 @@ static const struct added_column {
 	{ "records", "content_encoding", "TEXT NOT NULL DEFAULT ''" },
 	{ "runs", "metamorphs", "TEXT" },
 	{ "runs", "resurrect_count", "INTEGER NOT NULL DEFAULT 0" },
+	{ "builds", "env_vars", "TEXT" },
 };
 
 static int add_missing_columns(sqlite3 *db)
@@ -659,16 +660,19 @@ int store_build_put(struct store *st, const struct build *b,
 		    const char *version, int64_t seq)
 {
 	/* An upsert keeps the row's rowid, and so the build's place in
-	 * the lists, when a build moves on from READY. */
-	return sql_run(st, sql_prep(st, "INSERT INTO builds VALUES"
-			    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id)"
+	 * the lists, when a build moves on from READY. env_vars is the
+	 * snapshot taken when the row is inserted, so no update changes it. */
+	return sql_run(st, sql_prep(st, "INSERT INTO builds (id, actor_id,"
+			    " user_id, version, seq, number, status, command,"
+			    " input_schema, doc, env_vars) VALUES"
+			    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id)"
 			    " DO UPDATE SET status = excluded.status,"
 			    " command = excluded.command,"
 			    " input_schema = excluded.input_schema,"
-			    " doc = excluded.doc", "ssssissSSs",
+			    " doc = excluded.doc", "ssssissSSsS",
 			    b->id, b->actor_id, b->user_id, version, seq,
 			    b->number, b->status, b->command, b->input_schema,
-			    b->doc));
+			    b->doc, b->env_vars));
 }
 
 static int build_row(struct store *st, sqlite3_stmt *stmt, struct build *out)
@@ -685,12 +689,13 @@ static int build_row(struct store *st, sqlite3_stmt *stmt, struct build *out)
 	out->command = sql_col_dup(stmt, 5);
 	out->input_schema = sql_col_dup(stmt, 6);
 	out->doc = sql_col_dup(stmt, 7);
+	out->env_vars = sql_col_dup(stmt, 8);
 	sqlite3_finalize(stmt);
 	return 0;
 }
 
 #define BUILD_COLUMNS "id, actor_id, user_id, number, status, command," \
-		      " input_schema, doc"
+		      " input_schema, doc, env_vars"
 
 int store_build_get(struct store *st, const char *id, struct build *out)
 {
@@ -804,7 +809,8 @@ void store_build_release(struct build *b)
 	free(b->command);
 	free(b->input_schema);
 	free(b->doc);
-	b->command = b->input_schema = b->doc = NULL;
+	free(b->env_vars);
+	b->command = b->input_schema = b->doc = b->env_vars = NULL;
 }
 
 /* Runs ------------------------------------------------------------------ */

@@ -103,6 +103,10 @@ struct build {
 	char *command;		/* JSON array of argv strings, or NULL */
 	char *input_schema;	/* JSON text, or NULL */
 	char *doc;		/* the API object */
+	/* JSON array text: the version's envVars when the build was made,
+	 * secret values included; NULL for none. Stored when the build is
+	 * first put and never changed after. */
+	char *env_vars;
 };
 
 /* Next build sequence number for an actor's version ("0.1"): 1, 2, ... */

@@ -11,8 +11,10 @@ import { describe, test } from 'node:test';
 import {
   ActordServer,
   expectStatus,
+  FIXTURES_DIR,
   openRequest,
   raceTimeout,
+  readSourceFiles,
   runActordCli,
   sleep,
   uniqueName,
@@ -319,6 +321,60 @@ describe('older data dir', () => {
         assert.equal(old.status, 200, old.describe());
         assert.equal(old.json.data.options.maxItems, undefined);
       });
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  // The builds table before builds kept the envVars of their version.
+  const OLD_BUILDS_TABLE =
+    'CREATE TABLE builds (id TEXT PRIMARY KEY, actor_id TEXT NOT NULL, user_id TEXT NOT NULL,' +
+    ' version TEXT NOT NULL, seq INTEGER NOT NULL, number TEXT NOT NULL, status TEXT NOT NULL,' +
+    ' command TEXT, input_schema TEXT, doc TEXT NOT NULL, UNIQUE (actor_id, number));' +
+    " INSERT INTO builds VALUES ('oldBuild000000001', 'a', 'u', '0.1', 1, '0.1.1', 'SUCCEEDED'," +
+    ' \'["true"]\', NULL, \'{"id":"oldBuild000000001"}\');';
+
+  /**
+   * Runs SQL on the database of dataDir with Python's sqlite3: a script of
+   * statements, or with rows set one query whose rows it returns.
+   */
+  function sqlite(dataDir, sql, { rows = false } = {}) {
+    const script =
+      'import json, sqlite3, sys\n' +
+      'c = sqlite3.connect(sys.argv[1])\n' +
+      'if sys.argv[3] == "rows":\n' +
+      '    print(json.dumps(c.execute(sys.argv[2]).fetchall()))\n' +
+      'else:\n' +
+      '    c.executescript(sys.argv[2])\n' +
+      '    c.commit()\n' +
+      '    print("[]")\n';
+    const db = path.join(dataDir, 'actord.sqlite3');
+    const result = spawnSync('python3', ['-c', script, db, sql, rows ? 'rows' : 'script'], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    return JSON.parse(result.stdout);
+  }
+
+  test('gets the build column for environment variables', async () => {
+    const dataDir = await makeDataDir();
+    try {
+      sqlite(dataDir, OLD_BUILDS_TABLE);
+      let actorId;
+      await withServer({ dataDir }, async (server) => {
+        const sourceFiles = await readSourceFiles(path.join(FIXTURES_DIR, 'print-env'));
+        const body = {
+          name: uniqueName('old-builds'),
+          versions: [{ versionNumber: '0.1', sourceType: 'SOURCE_FILES', sourceFiles, envVars: [{ name: 'KEPT', value: 'yes' }] }],
+        };
+        actorId = expectStatus(await server.api('POST', '/v2/acts', { body }), 201).data.id;
+        const build = await server.buildActor(actorId);
+        assert.equal(build.status, 'SUCCEEDED', JSON.stringify(build));
+        const run = expectStatus(await server.api('POST', `/v2/acts/${actorId}/runs?waitForFinish=60`), 201).data;
+        assert.equal((await server.waitForRun(run.id)).status, 'SUCCEEDED');
+      });
+      const rows = sqlite(dataDir, 'SELECT id, env_vars FROM builds ORDER BY rowid', { rows: true });
+      assert.deepEqual(rows[0], ['oldBuild000000001', null]);
+      assert.equal(rows.length, 2);
+      assert.deepEqual(JSON.parse(rows[1][1]), [{ name: 'KEPT', value: 'yes', isSecret: false }]);
     } finally {
       await fs.rm(dataDir, { recursive: true, force: true });
     }

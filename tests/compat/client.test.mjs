@@ -310,3 +310,54 @@ test('defaultBuild of an unbuilt actor is 404', async () => {
     return true;
   });
 });
+
+// An actor that stores the two custom variables it got as its OUTPUT.
+const ENV_SOURCE_FILES = [
+  { name: 'Dockerfile', format: 'TEXT', content: 'FROM node:20-slim\nCOPY . ./\nCMD ["node", "main.mjs"]\n' },
+  {
+    name: 'main.mjs',
+    format: 'TEXT',
+    content: `
+const base = process.env.APIFY_API_BASE_URL.replace(/\\/$/, '') + '/v2';
+const url = base + '/key-value-stores/' + process.env.ACTOR_DEFAULT_KEY_VALUE_STORE_ID + '/records/OUTPUT';
+const body = JSON.stringify({ greeting: process.env.GREETING ?? null, apiKey: process.env.API_KEY ?? null });
+const res = await fetch(url, { method: 'PUT', headers: { authorization: 'Bearer ' + process.env.APIFY_TOKEN, 'content-type': 'application/json' }, body });
+if (!res.ok) process.exit(2);
+`,
+  },
+];
+
+test('manages environment variables with version().envVars()', async () => {
+  const created = await client.actors().create({
+    name: uniqueName('compat-env-vars'),
+    versions: [{ versionNumber: '0.1', sourceType: 'SOURCE_FILES', buildTag: 'latest', sourceFiles: ENV_SOURCE_FILES }],
+  });
+  const versionClient = client.actor(created.id).version('0.1');
+
+  const greeting = await versionClient.envVars().create({ name: 'GREETING', value: 'hello', isSecret: false });
+  assert.deepEqual(greeting, { name: 'GREETING', value: 'hello', isSecret: false });
+  const apiKey = await versionClient.envVars().create({ name: 'API_KEY', value: 'key-123', isSecret: true });
+  assert.deepEqual(apiKey, { name: 'API_KEY', isSecret: true }, 'a secret value is never returned');
+  const page = await versionClient.envVars().list();
+  assert.equal(page.total, 2);
+  assert.deepEqual(page.items, [greeting, apiKey]);
+
+  assert.deepEqual(await versionClient.envVar('GREETING').update({ name: 'GREETING', value: 'hi' }), {
+    name: 'GREETING',
+    value: 'hi',
+    isSecret: false,
+  });
+  assert.equal((await versionClient.envVar('GREETING').get()).value, 'hi');
+  assert.equal(await versionClient.envVar('MISSING').get(), undefined);
+  assert.equal((await versionClient.get()).envVars.length, 2);
+
+  const build = await client.actor(created.id).build('0.1', { tag: 'latest', waitForFinish: 60 });
+  assert.equal((await client.build(build.id).waitForFinish({ waitSecs: 120 })).status, 'SUCCEEDED');
+  const run = await client.actor(created.id).call(undefined, { waitSecs: 60, log: null });
+  assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run));
+  const output = await client.run(run.id).keyValueStore().getRecord('OUTPUT');
+  assert.deepEqual(output.value, { greeting: 'hi', apiKey: 'key-123' });
+
+  await versionClient.envVar('API_KEY').delete();
+  assert.deepEqual((await versionClient.envVars().list()).items, [{ name: 'GREETING', value: 'hi', isSecret: false }]);
+});

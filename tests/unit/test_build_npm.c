@@ -1,9 +1,10 @@
 /*
  * Unit tests for the environment that src/runner/build_npm.c gives npm:
  * the variables npm needs pass, everything else (actord's token above
- * all) is dropped, and the order of `from` is kept. Then build_npm_install
- * with a real npm in a temporary directory: no package.json, a failing
- * install script and a timeout.
+ * all) is dropped, and the order of `from` is kept. A version's custom
+ * variables come last and replace inherited ones of the same name. Then
+ * build_npm_install with a real npm in a temporary directory: no
+ * package.json, a failing install script and a timeout.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,7 +37,7 @@ static void test_build_npm_env_keeps_needed(void **state)
 		"npm_config_registry=http://registry.invalid/",
 		"NPM_CONFIG_CACHE=/tmp/npm-cache", NULL,
 	};
-	char **env = build_npm_environment(from);
+	char **env = build_npm_environment(from, NULL);
 	size_t i;
 
 	(void)state;
@@ -53,7 +54,7 @@ static void test_build_npm_env_drops_token(void **state)
 		"APIFY_TOKEN=secret", "PATHEXT=.exe", "PAT=x", "HOME",
 		"npm_confi=x", NULL,
 	};
-	char **env = build_npm_environment(from);
+	char **env = build_npm_environment(from, NULL);
 
 	(void)state;
 	assert_int_equal(count_entries(env), 1);
@@ -64,11 +65,29 @@ static void test_build_npm_env_drops_token(void **state)
 static void test_build_npm_env_empty(void **state)
 {
 	char *from[] = { NULL };
-	char **env = build_npm_environment(from);
+	char **env = build_npm_environment(from, NULL);
 
 	(void)state;
 	assert_non_null(env);
 	assert_null(env[0]);
+	free(env);
+}
+
+static void test_build_npm_env_adds_extra(void **state)
+{
+	char *from[] = {
+		"PATH=/usr/bin", "ACTORD_TOKEN=secret", "HOME=/home/actord",
+		"TZ=UTC", NULL,
+	};
+	char *extra[] = { "MY_SETTING=1", "TZ=Europe/Prague", NULL };
+	char **env = build_npm_environment(from, extra);
+
+	(void)state;
+	assert_int_equal(count_entries(env), 4);
+	assert_ptr_equal(env[0], from[0]);
+	assert_ptr_equal(env[1], from[2]);
+	assert_ptr_equal(env[2], extra[0]);
+	assert_ptr_equal(env[3], extra[1]);
 	free(env);
 }
 
@@ -108,7 +127,7 @@ static void test_build_npm_install_no_package(void **state)
 	struct buf log = BUF_INIT, message = BUF_INIT;
 
 	(void)state;
-	assert_int_equal(build_npm_install(dir, 60, &log, &message, NULL), 1);
+	assert_int_equal(build_npm_install(dir, 60, &log, &message, NULL, NULL), 1);
 	assert_int_equal(log.len, 0);
 	assert_int_equal(message.len, 0);
 	remove_project(dir);
@@ -121,7 +140,7 @@ static void test_build_npm_install_script_fails(void **state)
 	struct buf log = BUF_INIT, message = BUF_INIT;
 
 	(void)state;
-	assert_int_equal(build_npm_install(dir, 120, &log, &message, NULL), -1);
+	assert_int_equal(build_npm_install(dir, 120, &log, &message, NULL, NULL), -1);
 	assert_non_null(strstr(message.data, "npm install failed with exit code"));
 	assert_non_null(strstr(log.data, "Running \"npm install --omit=dev "));
 	buf_release(&log);
@@ -136,7 +155,7 @@ static void test_build_npm_install_timeout(void **state)
 	struct buf log = BUF_INIT, message = BUF_INIT;
 
 	(void)state;
-	assert_int_equal(build_npm_install(dir, 1, &log, &message, NULL), -1);
+	assert_int_equal(build_npm_install(dir, 1, &log, &message, NULL, NULL), -1);
 	assert_string_equal(message.data, "npm install timed out after 1"
 			    " seconds.");
 	buf_release(&log);
@@ -174,7 +193,7 @@ static void test_build_npm_install_cancelled(void **state)
 					 "ACTORD_TEST_MARKER=1" };
 
 	(void)state;
-	assert_int_equal(build_npm_install(dir, 120, &log, &message, &hooks), -2);
+	assert_int_equal(build_npm_install(dir, 120, &log, &message, &hooks, NULL), -2);
 	assert_true(c.outputs > 0);
 	assert_true(c.asked > 1);
 	assert_string_equal(message.data, "npm install was stopped because the"
@@ -191,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_build_npm_env_keeps_needed),
 		cmocka_unit_test(test_build_npm_env_drops_token),
 		cmocka_unit_test(test_build_npm_env_empty),
+		cmocka_unit_test(test_build_npm_env_adds_extra),
 		cmocka_unit_test(test_build_npm_install_no_package),
 		cmocka_unit_test(test_build_npm_install_script_fails),
 		cmocka_unit_test(test_build_npm_install_timeout),
