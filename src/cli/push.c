@@ -185,9 +185,43 @@ static struct json_doc *read_actor_json(const char *dir, struct buf *text)
 	return doc;
 }
 
-/* Create or update the actor; writes its id. */
+/* Send body with method to url; 0 with the response's data.id in id. */
+static int send_actor(const char *method, const char *url, const char *token,
+		      struct buf *body, const char *what, char *id,
+		      size_t id_size)
+{
+	struct http_result res = { 0, BUF_INIT };
+	struct json_doc *doc = NULL;
+	struct json_error err;
+	const char *got;
+	int rc = -1;
+
+	if (http(method, url, token, body, &res))
+		goto out;
+	if (res.status != 200 && res.status != 201) {
+		fprintf(stderr, "actord push: %s failed (%ld): %s\n", what,
+			res.status, res.body.data);
+		goto out;
+	}
+	doc = json_parse(res.body.data, res.body.len, &err);
+	got = doc ? string_field(json_get(json_root(doc), "data"), "id") : NULL;
+	if (id && got)
+		snprintf(id, id_size, "%s", got);
+	rc = id && !got ? -1 : 0;
+out:
+	json_doc_free(doc);
+	buf_release(&res.body);
+	return rc;
+}
+
+/*
+ * Create the actor with the version, or change that one version of an
+ * existing actor (its other versions, and its variables when the version
+ * sends none, stay). Writes the actor's id.
+ */
 static int upload(const char *url, const char *token, const char *name,
-		  const struct buf *version, char *id, size_t id_size)
+		  const char *number, struct buf *version, char *id,
+		  size_t id_size)
 {
 	struct http_result res = { 0, BUF_INIT };
 	struct buf path = BUF_INIT, body = BUF_INIT;
@@ -203,32 +237,38 @@ static int upload(const char *url, const char *token, const char *name,
 	curl_free(escaped);
 	if (http("GET", path.data, token, NULL, &res))
 		goto out;
-	if (res.status == 200) {
-		buf_printf(&body, "{\"versions\":[%s]}", version->data);
-	} else if (res.status == 404) {
+	if (res.status == 404) {
 		buf_reset(&path);
 		buf_printf(&path, "%s/v2/acts", url);
 		buf_puts(&body, "{\"name\":");
 		buf_put_json_cstr(&body, name);
 		buf_printf(&body, ",\"versions\":[%s]}", version->data);
-	} else {
-		fprintf(stderr, "actord push: looking up the actor failed (HTTP %ld): %s\n",
-			res.status, res.body.data);
+		rc = send_actor("POST", path.data, token, &body,
+				"creating the actor", id, id_size);
 		goto out;
 	}
+	doc = res.status == 200 ? json_parse(res.body.data, res.body.len,
+					     &err) : NULL;
+	if (!doc || !string_field(json_get(json_root(doc), "data"), "id")) {
+		fprintf(stderr, "actord push: looking up the actor failed (HTTP"
+			" %ld): %s\n", res.status, res.body.data);
+		goto out;
+	}
+	snprintf(id, id_size, "%s",
+		 string_field(json_get(json_root(doc), "data"), "id"));
+	buf_reset(&path);
+	buf_printf(&path, "%s/v2/acts/%s/versions/%s", url, id, number);
 	buf_reset(&res.body);
-	if (http(res.status == 200 ? "PUT" : "POST", path.data, token, &body, &res))
+	if (http("GET", path.data, token, NULL, &res))
 		goto out;
-	if (res.status != 200 && res.status != 201) {
-		fprintf(stderr, "actord push: uploading the actor failed (%ld):"
-			" %s\n", res.status, res.body.data);
-		goto out;
-	}
-	doc = json_parse(res.body.data, res.body.len, &err);
-	if (doc && string_field(json_get(json_root(doc), "data"), "id")) {
-		snprintf(id, id_size, "%s",
-			 string_field(json_get(json_root(doc), "data"), "id"));
-		rc = 0;
+	if (res.status == 200) {
+		rc = send_actor("PUT", path.data, token, version,
+				"updating the version", NULL, 0);
+	} else {
+		buf_reset(&path);
+		buf_printf(&path, "%s/v2/acts/%s/versions", url, id);
+		rc = send_actor("POST", path.data, token, version,
+				"adding the version", NULL, 0);
 	}
 out:
 	json_doc_free(doc);
@@ -236,6 +276,47 @@ out:
 	buf_release(&path);
 	buf_release(&body);
 	return rc;
+}
+
+/*
+ * The environmentVariables of actor.json as envVars, appended to out as
+ * ",\"envVars\":[...]"; nothing when it has none. A value "@name" names a
+ * secret of the Apify CLI, which actord push cannot read: -1 with a
+ * message.
+ */
+static int env_vars(const struct json *actor, struct buf *out)
+{
+	const struct json *vars = json_get(actor, "environmentVariables");
+	const struct json *v;
+	int first = 1;
+
+	if (!vars || vars->type != JSON_OBJECT)
+		return 0;
+	buf_puts(out, ",\"envVars\":[");
+	for (v = vars->child; v; v = v->next) {
+		if (v->type != JSON_STRING) {
+			fprintf(stderr, "actord push: environmentVariables.%s in"
+				" .actor/actor.json must be a string\n", v->key);
+			return -1;
+		}
+		if (v->str[0] == '@') {
+			fprintf(stderr, "actord push: environmentVariables.%s"
+				" names the Apify CLI secret %s, which actord"
+				" push cannot read; set the variable with PUT"
+				" /v2/acts/ID/versions/VERSION/env-vars/%s and"
+				" \"isSecret\": true instead\n", v->key, v->str,
+				v->key);
+			return -1;
+		}
+		buf_puts(out, first ? "{\"name\":" : ",{\"name\":");
+		buf_put_json_cstr(out, v->key);
+		buf_puts(out, ",\"value\":");
+		buf_put_json_string(out, v->str, v->len);
+		buf_putc(out, '}');
+		first = 0;
+	}
+	buf_putc(out, ']');
+	return 0;
 }
 
 /* The build object in a response body, parsed into *doc; NULL when the
@@ -355,15 +436,15 @@ int cli_push(int argc, char **argv)
 	if (walk(argv[1], "", &files))
 		goto out;
 	buf_putc(&files, ']');
-	/* TODO: send the environmentVariables of actor.json as envVars, and
-	 * keep the version's variables when it has none; the PUT below
-	 * replaces them (docs/KNOWN_LIMITATIONS.md). */
 	buf_puts(&version, "{\"versionNumber\":");
 	buf_put_json_cstr(&version, number);
 	buf_printf(&version, ",\"sourceType\":\"SOURCE_FILES\",\"buildTag\":"
-		   "\"latest\",\"sourceFiles\":%s}", files.data);
+		   "\"latest\",\"sourceFiles\":%s", files.data);
+	if (env_vars(json_root(actor), &version))
+		goto out;
+	buf_putc(&version, '}');
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (upload(url, token, name, &version, id, sizeof(id)) == 0 &&
+	if (upload(url, token, name, number, &version, id, sizeof(id)) == 0 &&
 	    build(url, token, id, number) == 0)
 		rc = 0;
 	curl_global_cleanup();

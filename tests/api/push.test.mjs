@@ -48,6 +48,47 @@ describe('actord push', () => {
     for (const dir of tempDirs) await fs.rm(dir, { recursive: true, force: true });
   });
 
+  test('sends environmentVariables and keeps what the push does not change', async () => {
+    const name = `push-env-${Date.now()}`;
+    const files = {
+      '.actor/actor.json': JSON.stringify({ actorSpecification: 1, name, version: '0.1', environmentVariables: { GREETING: 'hello' } }),
+      'Dockerfile': 'FROM python:3\nCMD ["python3", "main.py"]\n',
+      'main.py': 'import os\nprint("greeting", os.environ.get("GREETING"), os.environ.get("TOKEN_SET"))\n',
+    };
+    const dir = await writeActorDir(files);
+    tempDirs.push(dir);
+    const first = await push(dir);
+    assert.equal(first.code, 0, `push failed:\n${first.stdout}\n${first.stderr}`);
+    const actor = expectStatus(await server.api('GET', `/v2/acts/~${name}`), 200).data;
+    const vars = expectStatus(await server.api('GET', `/v2/acts/${actor.id}/versions/0.1/env-vars`), 200).data;
+    assert.deepEqual(vars.items.map((v) => [v.name, v.value, v.isSecret]), [['GREETING', 'hello', false]]);
+
+    // A secret set through the API, and another version, survive a push
+    // whose actor.json has no environmentVariables.
+    expectStatus(await server.api('POST', `/v2/acts/${actor.id}/versions/0.1/env-vars`, {
+      body: { name: 'TOKEN_SET', value: 'yes', isSecret: true },
+    }), 201);
+    expectStatus(await server.api('POST', `/v2/acts/${actor.id}/versions`, {
+      body: { versionNumber: '0.2', sourceType: 'SOURCE_FILES', sourceFiles: [{ name: 'main.py', format: 'TEXT', content: 'print(2)' }] },
+    }), 201);
+    await fs.writeFile(path.join(dir, '.actor/actor.json'), JSON.stringify({ actorSpecification: 1, name, version: '0.1' }));
+    const second = await push(dir);
+    assert.equal(second.code, 0, `push failed:\n${second.stdout}\n${second.stderr}`);
+    const after = expectStatus(await server.api('GET', `/v2/acts/${actor.id}`), 200).data;
+    assert.deepEqual(after.versions.map((v) => v.versionNumber).sort(), ['0.1', '0.2']);
+    const kept = expectStatus(await server.api('GET', `/v2/acts/${actor.id}/versions/0.1/env-vars`), 200).data;
+    assert.deepEqual(kept.items.map((v) => [v.name, v.isSecret]), [['GREETING', false], ['TOKEN_SET', true]]);
+    const task = await server.createTask(actor.id);
+    const run = expectStatus(await server.api('POST', `/v2/actor-tasks/${task.id}/runs?waitForFinish=60`), 201).data;
+    const log = (await server.api('GET', `/v2/actor-runs/${run.id}/log`)).text;
+    assert.match(log, /greeting hello yes/);
+
+    await fs.writeFile(path.join(dir, '.actor/actor.json'), JSON.stringify({ actorSpecification: 1, name, version: '0.1', environmentVariables: { API_KEY: '@apiKey' } }));
+    const secret = await push(dir);
+    assert.notEqual(secret.code, 0);
+    assert.match(secret.stderr, /environmentVariables\.API_KEY names the Apify CLI secret @apiKey, which actord push cannot read/);
+  });
+
   test('prints the build number', async () => {
     const dir = path.join(FIXTURES_DIR, 'push-items');
     const { name } = await readFixtureActorJson('push-items');
