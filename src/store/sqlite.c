@@ -199,27 +199,67 @@ static int restrict_db_file(void)
 /*
  * Columns added to a table after its first release. CREATE TABLE IF NOT
  * EXISTS leaves the table of an older data dir as it was, so each column
- * is added there when a query naming it does not compile.
+ * is added there when a query naming it does not compile. fill, when set,
+ * computes the column for the rows already there, in the transaction that
+ * adds it, so a crash cannot leave the column added but not filled.
  */
 static const struct added_column {
-	const char *table, *column, *declaration;
+	const char *table, *column, *declaration, *fill;
 } added_columns[] = {
-	{ "runs", "max_items", "INTEGER NOT NULL DEFAULT 0" },
-	{ "runs", "max_total_charge_usd", "REAL NOT NULL DEFAULT 0" },
-	{ "runs", "restart_on_error", "INTEGER NOT NULL DEFAULT 0" },
-	{ "runs", "restart_count", "INTEGER NOT NULL DEFAULT 0" },
-	{ "records", "content_encoding", "TEXT NOT NULL DEFAULT ''" },
-	{ "runs", "metamorphs", "TEXT" },
-	{ "runs", "resurrect_count", "INTEGER NOT NULL DEFAULT 0" },
-	{ "builds", "env_vars", "TEXT" },
+	{ "runs", "max_items", "INTEGER NOT NULL DEFAULT 0", NULL },
+	{ "runs", "max_total_charge_usd", "REAL NOT NULL DEFAULT 0", NULL },
+	{ "runs", "restart_on_error", "INTEGER NOT NULL DEFAULT 0", NULL },
+	{ "runs", "restart_count", "INTEGER NOT NULL DEFAULT 0", NULL },
+	{ "records", "content_encoding", "TEXT NOT NULL DEFAULT ''", NULL },
+	{ "runs", "metamorphs", "TEXT", NULL },
+	{ "runs", "resurrect_count", "INTEGER NOT NULL DEFAULT 0", NULL },
+	{ "builds", "env_vars", "TEXT", NULL },
+	/* The CPU time (microseconds) and peak memory (bytes) of the run's
+	 * ended processes; runs that ended before these existed keep 0. */
+	{ "runs", "cpu_usecs", "INTEGER NOT NULL DEFAULT 0", NULL },
+	{ "runs", "mem_max_bytes", "INTEGER NOT NULL DEFAULT 0", NULL },
+	/* Bytes of the stored items (datasets) or record values (key-value
+	 * stores), kept by every write; counted once for older data. */
+	{ "storages", "storage_bytes", "INTEGER NOT NULL DEFAULT 0",
+	  "UPDATE storages SET storage_bytes = CASE kind"
+	  " WHEN 0 THEN (SELECT coalesce(sum(length(body)), 0) FROM items"
+	  " WHERE dataset_id = storages.id)"
+	  " WHEN 1 THEN (SELECT coalesce(sum(length(value)), 0) FROM records"
+	  " WHERE kvs_id = storages.id) ELSE 0 END" },
+	/* Write and delete requests since the column was added. */
+	{ "storages", "write_count", "INTEGER NOT NULL DEFAULT 0", NULL },
+	{ "storages", "delete_count", "INTEGER NOT NULL DEFAULT 0", NULL },
 };
+
+/* Add column c and fill it in one transaction. Returns 0 or -1 (logged). */
+static int add_column(sqlite3 *db, const struct added_column *c)
+{
+	char sql[256];
+	char *err = NULL;
+
+	snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s",
+		 c->table, c->column, c->declaration);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
+	    sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK ||
+	    (c->fill && sqlite3_exec(db, c->fill, NULL, NULL, &err) !=
+	     SQLITE_OK) ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
+		log_error("store", "cannot add column %s.%s in %s: %s",
+			  c->table, c->column, db_path, err);
+		sqlite3_free(err);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	log_info("store", "added column %s.%s to %s", c->table, c->column,
+		 db_path);
+	return 0;
+}
 
 static int add_missing_columns(sqlite3 *db)
 {
 	const struct added_column *c;
 	sqlite3_stmt *stmt;
 	char sql[256];
-	char *err = NULL;
 	size_t i;
 
 	for (i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
@@ -230,16 +270,8 @@ static int add_missing_columns(sqlite3 *db)
 			sqlite3_finalize(stmt);
 			continue;
 		}
-		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s",
-			 c->table, c->column, c->declaration);
-		if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-			log_error("store", "cannot add column %s.%s in %s: %s",
-				  c->table, c->column, db_path, err);
-			sqlite3_free(err);
+		if (add_column(db, c))
 			return -1;
-		}
-		log_info("store", "added column %s.%s to %s", c->table,
-			 c->column, db_path);
 	}
 	return 0;
 }
@@ -1132,8 +1164,10 @@ void store_run_release(struct run *r)
 int store_storage_create(struct store *st, enum storage_kind kind,
 			 const struct storage *s)
 {
-	return sql_run(st, sql_prep(st, "INSERT INTO storages VALUES"
-			    " (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", "sisSssiii",
+	return sql_run(st, sql_prep(st, "INSERT INTO storages (id, kind,"
+			    " user_id, name, actor_id, run_id, created_at,"
+			    " modified_at, accessed_at) VALUES"
+			    " (?, ?, ?, ?, ?, ?, ?, ?, ?)", "sisSssiii",
 			    s->id, (int64_t)kind, s->user_id, s->name,
 			    s->actor_id, s->run_id, s->created_at,
 			    s->modified_at, s->accessed_at));
@@ -1150,6 +1184,9 @@ void sql_storage_from_row(sqlite3_stmt *stmt, struct storage *out)
 	out->modified_at = sqlite3_column_int64(stmt, 6);
 	out->accessed_at = sqlite3_column_int64(stmt, 7);
 	out->item_count = sqlite3_column_int64(stmt, 8);
+	out->storage_bytes = sqlite3_column_int64(stmt, 9);
+	out->write_count = sqlite3_column_int64(stmt, 10);
+	out->delete_count = sqlite3_column_int64(stmt, 11);
 }
 
 static int storage_row(struct store *st, sqlite3_stmt *stmt,
@@ -1222,9 +1259,13 @@ int store_items_append(struct store *st, const char *dataset_id,
 	}
 	sqlite3_finalize(stmt);
 
+	/* The items lie back to back in text, so ends[count - 1] is the
+	 * bytes of the batch: the same statement keeps the size. */
 	if (sql_run(st, sql_prep(st, "UPDATE storages SET item_count = ?,"
-			 " modified_at = ? WHERE id = ?", "iis",
-			 first + (int64_t)count, time_now_ms(), dataset_id)))
+			 " modified_at = ?, storage_bytes = storage_bytes + ?,"
+			 " write_count = write_count + 1 WHERE id = ?", "iiis",
+			 first + (int64_t)count, time_now_ms(),
+			 (int64_t)(count ? ends[count - 1] : 0), dataset_id)))
 		goto fail;
 	if (store_commit(st))
 		goto fail;
@@ -1295,14 +1336,56 @@ int store_record_get(struct store *st, const char *kvs_id, const char *key,
 	return 0;
 }
 
+int sql_savepoint(struct store *st)
+{
+	return sql_run(st, sql_prep(st, "SAVEPOINT store_change", ""));
+}
+
+int sql_release(struct store *st, int rc)
+{
+	if (rc == 0 && sql_run(st, sql_prep(st, "RELEASE store_change", "")))
+		rc = -1;
+	if (rc) {
+		/* Undo the change; the savepoint's own transaction, if it
+		 * started one, ends with the RELEASE. */
+		sqlite3_exec(st->db, "ROLLBACK TO store_change", NULL, NULL,
+			     NULL);
+		sqlite3_exec(st->db, "RELEASE store_change", NULL, NULL, NULL);
+	}
+	return rc;
+}
+
+int sql_record_put(struct store *st, const char *kvs_id, const char *key,
+		   const char *content_type, const char *content_encoding,
+		   const void *value, size_t len)
+{
+	int64_t now = time_now_ms();
+	int rc;
+
+	if (sql_savepoint(st))
+		return -1;
+	/* The UPDATE comes first: it takes the write lock before any read,
+	 * so the busy timeout covers a wait for another writer. */
+	rc = sql_run(st, sql_prep(st, "UPDATE storages SET storage_bytes ="
+			 " storage_bytes + ?1 - coalesce((SELECT length(value)"
+			 " FROM records WHERE kvs_id = ?2 AND key = ?3), 0),"
+			 " write_count = write_count + 1, modified_at = ?4"
+			 " WHERE id = ?2", "issi", (int64_t)len, kvs_id, key,
+			 now));
+	if (rc == 0)
+		rc = sql_run(st, sql_prep(st, "INSERT OR REPLACE INTO records"
+				 " (kvs_id, key, content_type, value,"
+				 " modified_at, content_encoding) VALUES"
+				 " (?, ?, ?, ?, ?, ?)", "sssbis", kvs_id, key,
+				 content_type, value ? value : "", len, now,
+				 content_encoding));
+	return sql_release(st, rc);
+}
+
 int store_record_put(struct store *st, const char *kvs_id, const char *key,
 		     const char *content_type, const void *value, size_t len)
 {
-	return sql_run(st, sql_prep(st, "INSERT OR REPLACE INTO records"
-			    " (kvs_id, key, content_type, value, modified_at)"
-			    " VALUES (?, ?, ?, ?, ?)", "sssbi", kvs_id, key,
-			    content_type, value ? value : "", len,
-			    time_now_ms()));
+	return sql_record_put(st, kvs_id, key, content_type, "", value, len);
 }
 
 void store_record_release(struct kv_record *r)

@@ -34,9 +34,24 @@ int sql_count_rows(struct store *st, sqlite3_stmt *stmt, int64_t *total);
 void sql_col_copy(sqlite3_stmt *stmt, int col, char *out, size_t size);
 char *sql_col_dup(sqlite3_stmt *stmt, int col);
 
+/*
+ * Make the statements until sql_release() one change: a savepoint, which
+ * nests in the caller's transaction or starts its own. sql_release(st,
+ * rc) keeps the change when rc is 0, else undoes it, and returns rc, or
+ * -1 when the change could not be kept.
+ */
+int sql_savepoint(struct store *st);
+int sql_release(struct store *st, int rc);
+/* Write a record and count it in its store's size and write count, as
+ * one change. content_encoding is "" for plain bytes. */
+int sql_record_put(struct store *st, const char *kvs_id, const char *key,
+		   const char *content_type, const char *content_encoding,
+		   const void *value, size_t len);
+
 /* The columns of a storage, in the order sql_storage_from_row() reads. */
 #define STORAGE_COLUMNS "id, user_id, name, actor_id, run_id, created_at," \
-	" modified_at, accessed_at, item_count"
+	" modified_at, accessed_at, item_count, storage_bytes, write_count," \
+	" delete_count"
 /* Fill out from the current row of a SELECT STORAGE_COLUMNS statement. */
 void sql_storage_from_row(sqlite3_stmt *stmt, struct storage *out);
 

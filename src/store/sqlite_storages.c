@@ -98,20 +98,29 @@ int store_record_put_encoded(struct store *st, const char *kvs_id,
 			     const char *content_encoding, const void *value,
 			     size_t len)
 {
-	return sql_run(st, sql_prep(st, "INSERT OR REPLACE INTO records"
-			    " (kvs_id, key, content_type, value, modified_at,"
-			    " content_encoding) VALUES (?, ?, ?, ?, ?, ?)",
-			    "sssbis", kvs_id, key, content_type,
-			    value ? value : "", len, time_now_ms(),
-			    content_encoding));
+	return sql_record_put(st, kvs_id, key, content_type, content_encoding,
+			      value, len);
 }
 
 int store_record_delete(struct store *st, const char *kvs_id, const char *key)
 {
-	int rc = sql_run(st, sql_prep(st, "DELETE FROM records WHERE kvs_id = ?"
-				      " AND key = ?", "ss", kvs_id, key));
+	int rc, found = 0;
 
-	if (rc == 0 && sqlite3_changes(st->db) == 0)
+	if (sql_savepoint(st))
+		return -1;
+	/* A delete of a missing key counts too: it is a delete request. */
+	rc = sql_run(st, sql_prep(st, "UPDATE storages SET storage_bytes ="
+			 " storage_bytes - coalesce((SELECT length(value) FROM"
+			 " records WHERE kvs_id = ?1 AND key = ?2), 0),"
+			 " delete_count = delete_count + 1, modified_at = ?3"
+			 " WHERE id = ?1", "ssi", kvs_id, key, time_now_ms()));
+	if (rc == 0)
+		rc = sql_run(st, sql_prep(st, "DELETE FROM records WHERE"
+				 " kvs_id = ? AND key = ?", "ss", kvs_id, key));
+	if (rc == 0)
+		found = sqlite3_changes(st->db) > 0;
+	rc = sql_release(st, rc);
+	if (rc == 0 && !found)
 		return STORE_NOT_FOUND;
 	return rc;
 }

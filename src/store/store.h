@@ -273,6 +273,12 @@ struct storage {
 	int64_t item_count;	/* datasets; for queues, all requests */
 	int64_t handled_count;	/* queues only, like the two below */
 	int had_multiple_clients;
+	/* Datasets and key-value stores: the bytes of the stored items or
+	 * record values, and the write and delete requests (a push of many
+	 * items is one write). Kept in the transaction of each write. */
+	int64_t storage_bytes;
+	int64_t write_count;
+	int64_t delete_count;
 };
 
 int store_storage_create(struct store *st, enum storage_kind kind,
