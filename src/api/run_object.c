@@ -4,8 +4,16 @@
 #include "api/run_object.h"
 
 #include "api/api.h"
+#include "runner/usage.h"
 #include "util/timeutil.h"
 
+/*
+ * The run's stats. CPU time and peak memory cover the run's processes
+ * that have ended, so while a run goes its current process is not in them.
+ * cpuMaxUsage and memAvgBytes would need samples taken while the run
+ * goes, and actord takes none. They are 0, because clients such as the
+ * Apify CLI require numbers. TODO: sample CPU and memory during runs.
+ */
 static void put_stats(struct buf *b, const struct run *run)
 {
 	int64_t end = run->finished_at ? run->finished_at : time_now_ms();
@@ -13,11 +21,15 @@ static void put_stats(struct buf *b, const struct run *run)
 
 	buf_printf(b, ",\"stats\":{\"inputBodyLen\":%lld,\"restartCount\":%lld,"
 		   "\"resurrectCount\":%lld,\"durationMillis\":%lld,"
-		   "\"runTimeSecs\":%.3f,\"computeUnits\":0}",
+		   "\"runTimeSecs\":%.3f,\"computeUnits\":0,",
 		   (long long)run->input_body_len,
 		   (long long)run->restart_count,
 		   (long long)run->resurrect_count, (long long)millis,
 		   (double)millis / 1000.0);
+	buf_printf(b, "\"cpuAvgUsage\":%.3f,\"cpuMaxUsage\":0,"
+		   "\"memAvgBytes\":0,\"memMaxBytes\":%lld}",
+		   usage_cpu_percent(run->cpu_usecs, millis),
+		   (long long)run->mem_max_bytes);
 }
 
 void run_to_json(struct buf *b, const struct run *run)

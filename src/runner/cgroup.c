@@ -511,6 +511,18 @@ int64_t cgroup_limit_hits(const char *dir)
 	return hits;
 }
 
+int64_t cgroup_memory_peak(enum cgroup_version v, const char *dir)
+{
+	struct buf text = BUF_INIT;
+	int64_t peak = -1;
+
+	if (read_value(dir, v == CGROUP_V2 ? "memory.peak" :
+		       "memory.max_usage_in_bytes", &text) == 0)
+		peak = strtoll(text.data, NULL, 10);
+	buf_release(&text);
+	return peak;
+}
+
 /* SIGKILL to each pid listed in text; returns how many were not in
  * before (the pids of the previous pass, as text too). */
 static int kill_listed(const char *text, const char *before)

@@ -81,6 +81,13 @@ int64_t cgroup_oom_kills(enum cgroup_version v, const char *dir);
 int64_t cgroup_limit_hits(const char *dir);
 
 /*
+ * The peak memory use in bytes of the cgroup at dir, page cache included:
+ * memory.peak (version 2, Linux 5.19 and later) or
+ * memory.max_usage_in_bytes (version 1). -1 when unreadable.
+ */
+int64_t cgroup_memory_peak(enum cgroup_version v, const char *dir);
+
+/*
  * Send SIGKILL to every process in the cgroup at dir, those that left the
  * run's process group included, repeating while new ones appear.
  */

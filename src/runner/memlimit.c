@@ -151,6 +151,13 @@ int memlimit_run_exceeded(const struct memlimit_run *m, int killed_by_sigkill)
 	return killed_by_sigkill && cgroup_limit_hits(m->cgroup_dir.data) > 0;
 }
 
+int64_t memlimit_run_peak_bytes(const struct memlimit_run *m)
+{
+	if (m->cgroup_dir.len)
+		return cgroup_memory_peak(cgroup_version(), m->cgroup_dir.data);
+	return m->peak_resident_bytes;
+}
+
 int memlimit_parse_stat(const char *line, pid_t *pgrp, int64_t *rss_pages)
 {
 	const char *p = strrchr(line, ')');

@@ -64,6 +64,7 @@ struct memlimit_run {
 	int64_t address_space_bytes;	/* RLIMIT_AS for the process; 0: none */
 	struct buf cgroup_dir;		/* empty without a cgroup */
 	int64_t resident_bytes;		/* watchdog: the last sum */
+	int64_t peak_resident_bytes;	/* watchdog: the highest sum */
 };
 
 /*
@@ -91,6 +92,13 @@ int memlimit_run_exceeded(const struct memlimit_run *m, int killed_by_sigkill);
  */
 void memlimit_sum_resident(struct memlimit_run *(*find)(void *ctx, pid_t pgid),
 			   void *ctx);
+
+/*
+ * The run's peak memory in bytes so far: its cgroup's peak with a cgroup,
+ * else the watchdog's highest sum. 0 when neither measured it, -1 when
+ * the cgroup's peak is unreadable.
+ */
+int64_t memlimit_run_peak_bytes(const struct memlimit_run *m);
 
 /* Send SIGKILL to every process in the run's cgroup, if it has one. */
 void memlimit_run_kill(struct memlimit_run *m);

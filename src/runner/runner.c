@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,6 +26,7 @@
 #include "runner/dockerfile.h"
 #include "runner/memlimit.h"
 #include "runner/spawn.h"
+#include "runner/usage.h"
 #include "store/store.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -911,13 +913,17 @@ static void reap(void)
 		struct active_run *a = *p;
 		const char *status;
 		char memory_message[128];
+		struct rusage usage;
 		int wstatus, code;
 
-		if (waitpid(a->pid, &wstatus, WNOHANG) != a->pid) {
+		if (wait4(a->pid, &wstatus, WNOHANG, &usage) != a->pid) {
 			p = &a->next;
 			continue;
 		}
 		*p = a->next;
+		/* Before the run's end is recorded, so that its webhooks'
+		 * payload has these stats too. */
+		usage_record(a->id, &usage, &a->mem);
 		/* Descendants that outlive the main process would keep the
 		 * pipe open and run on unseen: end the whole group. */
 		kill(-a->pid, SIGKILL);
@@ -1042,6 +1048,10 @@ static int64_t check_memory(int64_t now)
 		for (a = active; a; a = a->next)
 			a->mem.resident_bytes = 0;
 		memlimit_sum_resident(find_group, NULL);
+		for (a = active; a; a = a->next)
+			if (a->mem.resident_bytes > a->mem.peak_resident_bytes)
+				a->mem.peak_resident_bytes =
+					a->mem.resident_bytes;
 	}
 	for (a = active; a; a = a->next)
 		if (a->mem.limit_bytes && !a->memory_exceeded && !a->aborted &&
@@ -1420,6 +1430,7 @@ static void abort_active_runs(void)
 {
 	int64_t give_up = time_mono_ms() + (int64_t)config.kill_grace_secs * 1000;
 	struct active_run *a;
+	struct rusage usage;
 
 	for (a = active; a; a = a->next) {
 		log_system(a, "actord is stopping; aborting the run.");
@@ -1435,7 +1446,8 @@ static void abort_active_runs(void)
 	while ((a = active)) {
 		active = a->next;
 		kill(-a->pid, SIGKILL);
-		waitpid(a->pid, NULL, 0);
+		if (wait4(a->pid, NULL, 0, &usage) == a->pid)
+			usage_record(a->id, &usage, &a->mem);
 		drain(a);
 		finish_run(a, "ABORTED", -1, ABORT_MESSAGE);
 	}

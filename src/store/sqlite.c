@@ -851,21 +851,23 @@ void store_build_release(struct build *b)
 	" status, status_message, message_terminal, started_at, finished_at," \
 	" exit_code, timeout_secs, memory_mbytes, dataset_id, kvs_id, rq_id," \
 	" origin, input_body_len, pid, max_items, max_total_charge_usd," \
-	" restart_on_error, restart_count, metamorphs, resurrect_count"
+	" restart_on_error, restart_count, metamorphs, resurrect_count," \
+	" cpu_usecs, mem_max_bytes"
 
 int store_run_insert(struct store *st, const struct run *r)
 {
 	return sql_run(st, sql_prep(st, "INSERT INTO runs (" RUN_COLUMNS ") VALUES"
 		" (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?, ?, ?)",
-		"sssssssSiiiidissssiiidiiSi", r->id, r->user_id, r->actor_id,
+		" ?, ?, ?, ?, ?, ?, ?, ?)",
+		"sssssssSiiiidissssiiidiiSiii", r->id, r->user_id, r->actor_id,
 		r->task_id, r->build_id, r->build_number, r->status,
 		r->status_message, (int64_t)r->status_message_terminal,
 		r->started_at, r->finished_at, (int64_t)r->exit_code,
 		r->timeout_secs, r->memory_mbytes, r->dataset_id, r->kvs_id,
 		r->rq_id, r->origin, r->input_body_len, r->pid, r->max_items,
 		r->max_total_charge_usd, (int64_t)r->restart_on_error,
-		r->restart_count, r->metamorphs, r->resurrect_count));
+		r->restart_count, r->metamorphs, r->resurrect_count,
+		r->cpu_usecs, r->mem_max_bytes));
 }
 
 /* Fill out from the current row of a SELECT RUN_COLUMNS statement. */
@@ -897,6 +899,8 @@ static void run_from_row(sqlite3_stmt *stmt, struct run *out)
 	out->restart_count = sqlite3_column_int64(stmt, 23);
 	out->metamorphs = sql_col_dup(stmt, 24);
 	out->resurrect_count = sqlite3_column_int64(stmt, 25);
+	out->cpu_usecs = sqlite3_column_int64(stmt, 26);
+	out->mem_max_bytes = sqlite3_column_int64(stmt, 27);
 }
 
 static int run_row(struct store *st, sqlite3_stmt *stmt, struct run *out)
@@ -1029,6 +1033,14 @@ int store_run_delete_finished(struct store *st, const char *id, int *deleted)
 		return -1;
 	*deleted = sqlite3_changes(st->db) > 0;
 	return 0;
+}
+
+int store_run_add_usage(struct store *st, const char *id, int64_t cpu_usecs,
+			int64_t mem_bytes)
+{
+	return sql_run(st, sql_prep(st, "UPDATE runs SET cpu_usecs = cpu_usecs"
+			    " + ?, mem_max_bytes = max(mem_max_bytes, ?)"
+			    " WHERE id = ?", "iis", cpu_usecs, mem_bytes, id));
 }
 
 int store_run_finish(struct store *st, const char *id, const char *status,

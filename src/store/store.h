@@ -171,6 +171,11 @@ struct run {
 	 * metamorph, or NULL when the run has had none; malloc'd. */
 	char *metamorphs;
 	int64_t resurrect_count;	/* times resurrected after its end */
+	/* The CPU time (microseconds) of the run's processes that have
+	 * ended, and the peak memory (bytes) of any of them; 0 before one
+	 * ends. See store_run_add_usage(). */
+	int64_t cpu_usecs;
+	int64_t mem_max_bytes;
 };
 
 /* 1 for the statuses a run ends in: SUCCEEDED, FAILED, TIMED-OUT, ABORTED. */
@@ -231,6 +236,10 @@ int store_run_set_stopping(struct store *st, const char *id,
 /* Delete the run id when it has ended; *deleted is 0 when it has not
  * (or is gone). Its storages, log and webhook dispatches stay. */
 int store_run_delete_finished(struct store *st, const char *id, int *deleted);
+/* Add the CPU time of an ended process of the run and raise its peak
+ * memory to mem_bytes when that is higher. */
+int store_run_add_usage(struct store *st, const char *id, int64_t cpu_usecs,
+			int64_t mem_bytes);
 int store_run_finish(struct store *st, const char *id, const char *status,
 		     int exit_code, int64_t finished_at, const char *message);
 int store_run_set_message(struct store *st, const char *id,
