@@ -1,7 +1,8 @@
 // The stock Apify CLI (npm apify-cli, pinned in tests/compat/cli) against a
 // real actord: login, push of an actor directory, call with its log
-// streamed, runs ls, datasets info and api. Each command runs as a user
-// would run it, with APIFY_CLIENT_BASE_URL pointing at actord.
+// streamed, runs ls and info, datasets info and ls, key-value-stores ls
+// and info, and api. Each command runs as a user would run it, with
+// APIFY_CLIENT_BASE_URL pointing at actord.
 //
 // The CLI keeps its login in $HOME/.apify, so HOME is a temporary dir. The
 // OS keyring is off (APIFY_DISABLE_KEYRING), so the test leaves nothing on
@@ -238,6 +239,9 @@ test('apify datasets info shows the dataset, its run and owner', async () => {
   const text = await apifyOk(['datasets', 'info', datasetId]);
   assert.match(text.stdout, /Owned by admin/);
   assert.match(text.stdout, /Items: 3 clean \/ 3 total/);
+  // The actor pushed its three items in one request.
+  assert.match(text.stdout, /Operations: 0 reads \/ 1 write\b/);
+  assert.match(text.stdout, /Storage size: \d+\.\d B/);
 
   const info = JSON.parse((await apifyOk(['datasets', 'info', datasetId, '--json'])).stdout);
   assert.equal(info.id, datasetId);
@@ -245,6 +249,63 @@ test('apify datasets info shows the dataset, its run and owner', async () => {
   assert.equal(info.user.username, 'admin');
   assert.equal(info.run.id, runId);
   assert.equal(info.actor.name, ACTOR_NAME);
+});
+
+test('apify runs info shows the run and its CPU and memory', async () => {
+  assert.ok(runId, 'needs the run of the call test');
+  const run = expectStatus(await server.api('GET', `/v2/actor-runs/${runId}`), 200).data;
+  const args = ['runs', 'info', runId];
+  const { stdout } = await apifyOk(args);
+  assert.match(stdout, new RegExp(`Actor: admin/${ACTOR_NAME}`), stdout);
+  assert.match(stdout, /Status: Succeeded \(exit code: 0\)/);
+  assert.match(stdout, /Results: 3/);
+  // The CLI prints cpuAvgUsage with two decimals and bytes in units of 1000.
+  const cpu = stdout.match(/CPU: Average: ([\d.]+)% \| Maximum: ([\d.]+)%/);
+  assert.ok(cpu, stdout);
+  assert.equal(cpu[1], run.stats.cpuAvgUsage.toFixed(2));
+  assert.ok(run.stats.cpuAvgUsage > 0, `cpuAvgUsage ${run.stats.cpuAvgUsage}`);
+  const memory = stdout.match(/Memory: Average: [^|]+\| Maximum: ([\d.]+) MB/);
+  assert.ok(memory, stdout);
+  assert.ok(Math.abs(Number(memory[1]) * 1e6 - run.stats.memMaxBytes) < 0.01e6, `${memory[1]} MB vs ${run.stats.memMaxBytes} bytes`);
+});
+
+test('apify datasets ls shows names, items and sizes', async () => {
+  assert.ok(datasetId, 'needs the dataset of the call test');
+  const name = 'cli-stats-items';
+  const dataset = expectStatus(await server.api('POST', `/v2/datasets?name=${name}`), 201).data;
+  // Stored compact: {"n":1}{"n":2} are 14 bytes.
+  expectStatus(await server.api('POST', `/v2/datasets/${dataset.id}/items`, { body: '[{"n": 1}, {"n": 2}]' }), 201);
+
+  const { stdout } = await apifyOk(['datasets', 'ls']);
+  const row = stdout.split('\n').find((line) => line.includes(dataset.id));
+  assert.ok(row, stdout);
+  assert.match(row, new RegExp(`admin/${name}\\W+2\\W+14 B`));
+
+  // The run's dataset has no name, so only --unnamed lists it.
+  const unnamed = await apifyOk(['datasets', 'ls', '--unnamed']);
+  const runRow = unnamed.stdout.split('\n').find((line) => line.includes(datasetId));
+  assert.ok(runRow, unnamed.stdout);
+  const stored = expectStatus(await server.api('GET', `/v2/datasets/${datasetId}`), 200).data;
+  assert.match(runRow, new RegExp(`\\W3\\W+${stored.stats.s3StorageBytes} B`));
+});
+
+test('apify key-value-stores ls shows names and sizes', async () => {
+  const name = 'cli-stats-records';
+  const store = expectStatus(await server.api('POST', `/v2/key-value-stores?name=${name}`), 201).data;
+  const headers = { 'content-type': 'text/plain' };
+  const record = (key) => `/v2/key-value-stores/${store.id}/records/${key}`;
+  expectStatus(await server.api('PUT', record('a'), { body: 'hello', headers }), 201);
+  expectStatus(await server.api('PUT', record('b'), { body: 'x'.repeat(40), headers }), 201);
+  expectStatus(await server.api('DELETE', record('a')), 204);
+
+  const { stdout } = await apifyOk(['key-value-stores', 'ls']);
+  const row = stdout.split('\n').find((line) => line.includes(store.id));
+  assert.ok(row, stdout);
+  assert.match(row, new RegExp(`admin/${name}\\W+40 B`));
+
+  const info = await apifyOk(['key-value-stores', 'info', store.id]);
+  assert.match(info.stdout, /2 writes \/ 1 delete/);
+  assert.match(info.stdout, /Storage size: 40\.0 B/);
 });
 
 test('apify api v2/datasets/:id/items prints the items', async () => {
