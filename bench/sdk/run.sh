@@ -1,0 +1,65 @@
+#!/bin/sh
+# Benchmark the time from request to items for a trivial apify SDK actor
+# (bench/sdk/actor) run through actord's run-sync-get-dataset-items,
+# against the same actor run with the Apify CLI's local `apify run`, in the
+# same run; docs/BENCHMARKS.md explains the method and records results.
+#
+# Usage: bench/sdk/run.sh [--runs N] [--warmup N] [--items N] [--port PORT]
+#                         [--work-dir DIR] [--results FILE] [--skip SIDE]
+#   --runs N        measured rounds; each runs every side once (default 20)
+#   --warmup N      rounds before them that are not counted (default 2)
+#   --items N       items the actor pushes, from its input (default 3)
+#   --port PORT     actord's port on 127.0.0.1 (default 0: any free port)
+#   --work-dir DIR  actord's data dir, the actor's copies, HOME and logs
+#                   (default /tmp/actord-bench-sdk, replaced on each run)
+#   --results FILE  results as JSON (default WORK_DIR/results.json); the
+#                   printed table also goes to FILE with .txt for .json
+#   --skip SIDE     bare-npm, bare-node or local-npm, the sides beside the
+#                   sync call and `apify run`; may be repeated
+#
+# It checks the arguments first, then builds build/actord with the normal
+# `make` and installs, with `npm ci --offline`, the pinned apify-cli
+# (tests/compat/cli) when it is missing. The actor's packages (apify 3.7.2)
+# come from npm's cache, offline, both in actord's build and in the CLI's
+# copy of the actor: the cache is filled by `npm ci --prefix
+# tests/compat/actors` (scripts/test.sh runs it), the only step that needs
+# the npm registry. actord listens on 127.0.0.1 only; every Node.js process
+# loads net-guard.mjs, which refuses and records connections to any other
+# host, and the benchmark fails when one was tried. A default run takes
+# about 2 minutes on 2 cores.
+set -eu
+
+bench_dir=$(cd "$(dirname "$0")" && pwd)
+repo_dir=$(cd "$bench_dir/../.." && pwd)
+for arg in "$@"; do
+	case "$arg" in
+	-h | --help)
+		# The comment block at the top of this file, without the '#'.
+		awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
+		exit 0
+		;;
+	esac
+done
+
+for tool in node npm python3 make git; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "run.sh: $tool is missing; install it (scripts/install-deps.sh installs it)" >&2
+		exit 1
+	fi
+done
+
+# -B: no __pycache__ beside the sources. Exits 2 with argparse's message.
+python3 -B "$bench_dir/bench.py" --check-args "$@"
+
+make -C "$repo_dir" --no-print-directory >&2
+
+cli_dir=$repo_dir/tests/compat/cli
+if ! [ "$cli_dir/node_modules/.package-lock.json" -nt "$cli_dir/package-lock.json" ]; then
+	echo "run.sh: npm ci --offline in tests/compat/cli" >&2
+	if ! npm ci --prefix "$cli_dir" --offline --no-audit --no-fund --loglevel=error >&2; then
+		echo "run.sh: apify-cli is not in npm's cache; run npm ci --prefix tests/compat/cli once with the registry" >&2
+		exit 1
+	fi
+fi
+
+exec python3 -B "$bench_dir/bench.py" "$@"
