@@ -15,7 +15,8 @@ load:
   actord gives a run, against storages made beforehand on actord, until
   the items are read back from actord;
 - local-npm: `npm start --silent` without the CLI and without actord, the
-  SDK writing to ./storage, until its items are read from there.
+  SDK writing to ./storage, until its items are read from there;
+- cli-start: `apify --version`, the CLI's own start and exit.
 
 Every Node.js process, actord's runs included, loads net-guard.mjs, which
 refuses connections off 127.0.0.1 and records them; the benchmark fails
@@ -46,8 +47,8 @@ TASK_NAME = "bench-sdk"
 CLI_BIN = os.path.join(REPO_DIR, "tests", "compat", "cli", "node_modules", "apify-cli", "dist", "apify.js")
 GUARD = os.path.join(BENCH_DIR, "net-guard.mjs")
 # The order of the measured sides within a round.
-SIDES = ("sync", "cli", "bare-npm", "bare-node", "local-npm")
-OPTIONAL_SIDES = ("bare-npm", "bare-node", "local-npm")
+SIDES = ("sync", "cli", "bare-npm", "bare-node", "local-npm", "cli-start")
+OPTIONAL_SIDES = SIDES[2:]
 # Seconds any one measured command may take before the benchmark gives up.
 COMMAND_TIMEOUT_SECS = 120
 
@@ -269,6 +270,12 @@ class Sides:
         elapsed = time.perf_counter() - start
         self._check("local-npm", items)
         return elapsed, {}
+
+    def cli_start(self):
+        start = time.perf_counter()
+        run_command(["node", CLI_BIN, "--version"], self.peer_dir,
+                    log_path=os.path.join(self.work_dir, "cli-start.log"))
+        return time.perf_counter() - start, {}
 
     def _bare_env(self):
         """Fresh storages on actord with the input, and a run's environment naming them.

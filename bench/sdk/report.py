@@ -16,6 +16,7 @@ LABELS = {
     "bare-npm": "`npm start --silent` against actord's API, no run",
     "bare-node": "`node main.js` against actord's API, no run",
     "local-npm": "`npm start --silent` with local storage, no CLI",
+    "cli-start": "`apify --version`: the CLI's start alone",
 }
 
 

@@ -14,8 +14,8 @@
 #                   (default /tmp/actord-bench-sdk, replaced on each run)
 #   --results FILE  results as JSON (default WORK_DIR/results.json); the
 #                   printed table also goes to FILE with .txt for .json
-#   --skip SIDE     bare-npm, bare-node or local-npm, the sides beside the
-#                   sync call and `apify run`; may be repeated
+#   --skip SIDE     bare-npm, bare-node, local-npm or cli-start, the sides
+#                   beside the sync call and `apify run`; may be repeated
 #
 # It checks the arguments first, then builds build/actord with the normal
 # `make` and installs, with `npm ci --offline`, the pinned apify-cli
