@@ -394,6 +394,7 @@ def main(argv):
         "other_cores": usage["other_cores"],
         "refused_connections": refused,
         "sides": {name: report.summarize(results[name]) for name in names},
+        "differences": report.differences(results),
         "total_secs": round(time.monotonic() - started, 1),
     }
     with open(args.results, "w") as out:

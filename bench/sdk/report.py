@@ -72,6 +72,26 @@ def summarize(result):
     return summary
 
 
+# Pairs of sides whose difference, round by round, isolates one layer:
+# actord's work around the same process, and the CLI's around npm start.
+DIFFERENCES = (
+    ("sync", "bare-npm", "actord's own work: sync call minus bare `npm start`"),
+    ("cli", "local-npm", "the CLI's own work: `apify run` minus local `npm start`"),
+)
+
+
+def differences(results):
+    """Median and p90 in ms of the per-round differences of DIFFERENCES' pairs that were measured."""
+    out = {}
+    for first, second, _ in DIFFERENCES:
+        if first in results and second in results:
+            pairs = zip(results[first]["seconds"], results[second]["seconds"])
+            ordered = sorted((a - b) * 1000 for a, b in pairs)
+            out[f"{first} - {second}"] = {"median_ms": round(percentile(ordered, 0.5), 1),
+                                          "p90_ms": round(percentile(ordered, 0.9), 1)}
+    return out
+
+
 def lines(summary):
     m = summary["machine"]
     out = [
@@ -88,6 +108,10 @@ def lines(summary):
         out.append(f"| {LABELS[name]} | {row['median_ms']:.1f} | {row['p90_ms']:.1f} | {row['min_ms']:.1f} |"
                    f" {row['max_ms']:.1f} | {row['cpu_median_ms']:.1f} |")
     out.append("")
+    for first, second, label in DIFFERENCES:
+        row = summary["differences"].get(f"{first} - {second}")
+        if row:
+            out.append(f"{label}: median {row['median_ms']:.1f} ms, p90 {row['p90_ms']:.1f} ms (per round)")
     sync, cli = sides["sync"], sides["cli"]
     out.append(f"apify run / actord, medians: {cli['median_ms'] / sync['median_ms']:.2f}x")
     if "run_median_ms" in sync:
