@@ -1,5 +1,6 @@
-"""The SDK actor benchmark; run.sh builds what it needs and calls this.
+"""Measure a trivial apify SDK actor through actord and through `apify run`.
 
+run.sh builds what it needs and calls this.
 The trivial apify SDK actor in bench/sdk/actor is pushed to a fresh actord
 and built once (npm ci, offline from npm's cache), and a task is made for
 it. Then each round measures, one after another, so that all see the same
@@ -30,9 +31,11 @@ import json
 import os
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 
 import report
 
@@ -98,7 +101,6 @@ def parse_args(argv):
 
 
 def port_is_free(port):
-    import socket
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
@@ -115,7 +117,7 @@ def bench_environment(work_dir):
     npm runs offline and without its update check, which would otherwise
     ask registry.npmjs.org for npm's latest version on the first `npm start`
     in a new HOME. The CLI's telemetry, update check and notices are off by
-    its own variables, the OS keyring unused, and nobody is logged in.
+    its own variables, the OS keyring is unused, and no user is logged in.
     """
     cache = subprocess.run(["npm", "config", "get", "cache"], capture_output=True, text=True,
                            check=True).stdout.strip()
@@ -144,7 +146,7 @@ def bench_environment(work_dir):
 
 
 def prepare_actor_dirs(work_dir):
-    """Copies of the actor: one to push, one with node_modules for the peers."""
+    """Copy the actor twice: one copy to push, one with node_modules for the peers."""
     push_dir = os.path.join(work_dir, "actor-push")
     peer_dir = os.path.join(work_dir, "actor-local")
     ignore = shutil.ignore_patterns("node_modules", "storage")
@@ -168,14 +170,14 @@ def children_cpu_s():
 
 
 def actord_cpu_s(pid):
-    """actord's CPU seconds, with the processes it reaped (its runs)."""
+    """Return actord's CPU seconds, with those of the processes it reaped (its runs)."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return sum(int(value) for value in fields[11:15]) / actord.CLOCK_TICKS
 
 
 def run_command(argv, cwd, env=None, log_path=None):
-    """Run argv to its end, output to log_path; raise unless it exits 0."""
+    """Run argv to its end with its output in log_path; raise unless it exits 0."""
     with open(log_path or os.devnull, "ab") as out:
         code = subprocess.run(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                               timeout=COMMAND_TIMEOUT_SECS).returncode
@@ -184,7 +186,7 @@ def run_command(argv, cwd, env=None, log_path=None):
 
 
 def read_local_items(actor_dir):
-    """The items of the local default dataset, in the order of their files."""
+    """Read the items of the local default dataset, in the order of their files."""
     dataset = os.path.join(actor_dir, "storage", "datasets", "default")
     items = []
     for name in sorted(os.listdir(dataset)):
@@ -227,25 +229,25 @@ class Sides:
             raise RuntimeError(f"{side}: got items {json.dumps(items)[:500]}, expected {json.dumps(self.want)}")
 
     def sync(self):
-        """One sync call; returns its seconds and the run's own milliseconds."""
+        """Make one sync call; return its seconds and the run's own milliseconds."""
         path = f"/v2/actor-tasks/{self.task_id}/run-sync-get-dataset-items"
         body = self.input_json.encode()
         start = time.perf_counter()
         status, data = self._request("POST", path, body)
         elapsed = time.perf_counter() - start
         if status != 201:
-            raise RuntimeError(f"sync call: status {status}: {data[:1000]!r}")
+            raise RuntimeError(f"sync call failed: status {status}: {data[:1000]!r}")
         self._check("sync", json.loads(data))
         status, data = self._request("GET", f"/v2/actor-tasks/{self.task_id}/runs/last")
         run = json.loads(data)["data"]
         if run["status"] != "SUCCEEDED":
-            raise RuntimeError(f"sync call: run {run['id']} is {run['status']}")
+            raise RuntimeError(f"sync call failed: run {run['id']} is {run['status']}, expected SUCCEEDED")
         self.last_run = run
         return elapsed, {"run_ms": iso_ms(run["finishedAt"]) - iso_ms(run["startedAt"])}
 
     def cli(self):
-        # The CLI purges too (--purge); removing the dir first makes every
-        # run start from no storage at all, as the first one does.
+        # The CLI purges too (--purge), but removing the dir first makes
+        # every run start from no storage at all, as the first one does.
         shutil.rmtree(os.path.join(self.peer_dir, "storage"), ignore_errors=True)
         argv = ["node", CLI_BIN, "run", "--purge", "--input", self.input_json]
         start = time.perf_counter()
@@ -256,7 +258,7 @@ class Sides:
         return elapsed, {}
 
     def local_npm(self):
-        """npm start with the SDK's local storage and the input in INPUT.json, as the CLI leaves it."""
+        """Run npm start with the SDK's local storage and the input in INPUT.json, as the CLI leaves it."""
         storage = os.path.join(self.peer_dir, "storage")
         shutil.rmtree(storage, ignore_errors=True)
         kvs = os.path.join(storage, "key_value_stores", "default")
@@ -278,7 +280,7 @@ class Sides:
         return time.perf_counter() - start, {}
 
     def _bare_env(self):
-        """Fresh storages on actord with the input, and a run's environment naming them.
+        """Make fresh storages on actord with the input; return a run's environment naming them.
 
         The run is the last sync call's, which has ended; the SDK only
         reads it. So the actor runs as under actord but actord runs nothing.
@@ -287,12 +289,12 @@ class Sides:
         for kind in ("datasets", "key-value-stores", "request-queues"):
             status, data = self._request("POST", f"/v2/{kind}", b"{}")
             if status != 201:
-                raise RuntimeError(f"POST /v2/{kind}: status {status}: {data[:500]!r}")
+                raise RuntimeError(f"POST /v2/{kind} failed: status {status}: {data[:500]!r}")
             ids[kind] = json.loads(data)["data"]["id"]
         status, data = self._request("PUT", f"/v2/key-value-stores/{ids['key-value-stores']}/records/INPUT",
                                      self.input_json.encode())
         if status not in (200, 201):
-            raise RuntimeError(f"PUT INPUT: status {status}: {data[:500]!r}")
+            raise RuntimeError(f"PUT INPUT failed: status {status}: {data[:500]!r}")
         base = f"http://127.0.0.1:{self.server.port}"
         env = dict(os.environ, APIFY_IS_AT_HOME="1", APIFY_API_BASE_URL=base, APIFY_API_PUBLIC_BASE_URL=base,
                    APIFY_TOKEN=self.server.token, APIFY_HEADLESS="1", ACTOR_INPUT_KEY="INPUT",
@@ -311,7 +313,7 @@ class Sides:
         status, data = self._request("GET", f"/v2/datasets/{dataset_id}/items")
         elapsed = time.perf_counter() - start
         if status != 200:
-            raise RuntimeError(f"{side}: GET items: status {status}: {data[:500]!r}")
+            raise RuntimeError(f"{side}: GET items failed: status {status}: {data[:500]!r}")
         self._check(side, json.loads(data))
         return elapsed, {}
 
@@ -323,13 +325,12 @@ class Sides:
 
 
 def iso_ms(text):
-    """Milliseconds since the epoch of an ISO 8601 UTC time with milliseconds."""
-    from datetime import datetime
+    """Convert an ISO 8601 UTC time with milliseconds to milliseconds since the epoch."""
     return round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def measure(sides, names, rounds, warmup, pid):
-    """Run every side once a round; returns per side the times and CPU of the counted rounds."""
+    """Run every side once a round; return per side the times and CPU of the counted rounds."""
     results = {name: {"seconds": [], "cpu_s": [], "extra": []} for name in names}
     for round_index in range(warmup + rounds):
         for name in names:
@@ -352,7 +353,7 @@ def main(argv):
     if args.check_args:
         return 0
     if not os.path.exists(CLI_BIN):
-        raise SystemExit(f"bench: {CLI_BIN} is missing; run.sh installs it with npm ci")
+        raise SystemExit(f"bench: {CLI_BIN} is missing; run bench/sdk/run.sh, which installs it")
     names = [name for name in SIDES if name not in args.skip]
     shutil.rmtree(args.work_dir, ignore_errors=True)
     os.makedirs(args.work_dir)
@@ -382,7 +383,10 @@ def main(argv):
             sides.close()
         server.stop()
 
-    refused = open(net_log).read().split() if os.path.exists(net_log) else []
+    rejected = []
+    if os.path.exists(net_log):
+        with open(net_log) as hosts:
+            rejected = hosts.read().split()
     summary = {
         "machine": machine,
         "runs": args.runs,
@@ -392,7 +396,7 @@ def main(argv):
         "load_before": load_before,
         "load_after": load_after,
         "other_cores": usage["other_cores"],
-        "refused_connections": refused,
+        "rejected_connections": rejected,
         "sides": {name: report.summarize(results[name]) for name in names},
         "differences": report.differences(results),
         "total_secs": round(time.monotonic() - started, 1),
@@ -403,8 +407,8 @@ def main(argv):
     with open(os.path.splitext(args.results)[0] + ".txt", "w") as out:
         out.write(text)
     print(text, end="")
-    if refused:
-        log(f"FAILED: processes tried to connect off 127.0.0.1: {', '.join(sorted(set(refused)))}")
+    if rejected:
+        log(f"FAILED: processes tried to connect off 127.0.0.1: {', '.join(sorted(set(rejected)))}")
         return 1
     return 0
 

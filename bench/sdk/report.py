@@ -6,7 +6,7 @@ import subprocess
 import time
 
 # Cores kept busy by other work during the measured rounds, and the
-# one-minute load average, above which the report asks for a repeat.
+# one-minute load average before them, above which the report warns.
 OTHER_CORES_LIMIT = 0.25
 LOAD_LIMIT = 1.5
 
@@ -28,7 +28,7 @@ def version_of(argv):
 
 
 def read_machine(repo_dir):
-    """The machine, the software versions and the commit."""
+    """Return the machine, the software versions and the commit."""
     cpu_model = "unknown"
     with open("/proc/cpuinfo") as cpuinfo:
         for line in cpuinfo:
@@ -50,13 +50,13 @@ def read_machine(repo_dir):
 
 
 def percentile(sorted_values, fraction):
-    """The value at `fraction` of a sorted list, by the nearest-rank method."""
+    """Return the value at `fraction` of a sorted list, by the nearest-rank method."""
     index = max(0, min(len(sorted_values) - 1, int(round(fraction * len(sorted_values) + 0.5)) - 1))
     return sorted_values[index]
 
 
 def summarize(result):
-    """Median, p90, min and max in ms, and the median CPU, of one side's rounds."""
+    """Return the median, p90, min and max in ms, and the median CPU, of one side's rounds."""
     ordered = sorted(result["seconds"])
     summary = {
         "median_ms": round(percentile(ordered, 0.5) * 1000, 1),
@@ -81,7 +81,7 @@ DIFFERENCES = (
 
 
 def differences(results):
-    """Median and p90 in ms of the per-round differences of DIFFERENCES' pairs that were measured."""
+    """Return the median and p90 in ms of the per-round differences of the measured DIFFERENCES pairs."""
     out = {}
     for first, second, _ in DIFFERENCES:
         if first in results and second in results:
@@ -93,6 +93,7 @@ def differences(results):
 
 
 def lines(summary):
+    """Return the printed report as a list of lines."""
     m = summary["machine"]
     out = [
         f"Run of {m['started_utc']} at commit {m['commit']}: {m['cpu_model']}, {m['cores']} cores,"
@@ -103,23 +104,27 @@ def lines(summary):
         "| | median ms | p90 ms | min ms | max ms | CPU ms (median) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
+
     sides = summary["sides"]
     for name, row in sides.items():
         out.append(f"| {LABELS[name]} | {row['median_ms']:.1f} | {row['p90_ms']:.1f} | {row['min_ms']:.1f} |"
                    f" {row['max_ms']:.1f} | {row['cpu_median_ms']:.1f} |")
     out.append("")
+
     for first, second, label in DIFFERENCES:
         row = summary["differences"].get(f"{first} - {second}")
         if row:
             out.append(f"{label}: median {row['median_ms']:.1f} ms, p90 {row['p90_ms']:.1f} ms (per round)")
+
     sync, cli = sides["sync"], sides["cli"]
     out.append(f"apify run / actord, medians: {cli['median_ms'] / sync['median_ms']:.2f}x")
     if "run_median_ms" in sync:
         out.append(f"actord's runs lasted {sync['run_median_ms']} ms (median, startedAt to finishedAt)")
+
     out.append(f"load {summary['load_before']:.2f} before and {summary['load_after']:.2f} after;"
                f" other work kept {summary['other_cores']:.2f} cores busy; whole run {summary['total_secs']} s")
-    refused = summary["refused_connections"]
-    out.append("connections off 127.0.0.1 tried: " + (", ".join(sorted(set(refused))) if refused else "none"))
+    rejected = summary["rejected_connections"]
+    out.append("connections off 127.0.0.1 tried: " + (", ".join(sorted(set(rejected))) if rejected else "none"))
     if summary["other_cores"] > OTHER_CORES_LIMIT or summary["load_before"] > LOAD_LIMIT:
         out += ["", "WARNING: the machine was busy; repeat the run when it is quiet."]
     return out

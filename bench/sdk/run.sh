@@ -1,8 +1,8 @@
 #!/bin/sh
-# Benchmark the time from request to items for a trivial apify SDK actor
+# Benchmark the time from request to items of a trivial apify SDK actor
 # (bench/sdk/actor) run through actord's run-sync-get-dataset-items,
-# against the same actor run with the Apify CLI's local `apify run`, in the
-# same run; docs/BENCHMARKS.md explains the method and records results.
+# against the same actor run by the Apify CLI's local `apify run` in the
+# same run. docs/BENCHMARKS.md explains the method and records results.
 #
 # Usage: bench/sdk/run.sh [--runs N] [--warmup N] [--items N] [--port PORT]
 #                         [--work-dir DIR] [--results FILE] [--skip SIDE]
@@ -53,8 +53,11 @@ python3 -B "$bench_dir/bench.py" --check-args "$@"
 
 make -C "$repo_dir" --no-print-directory >&2
 
+# The pinned CLI, installed when missing or of another version.
 cli_dir=$repo_dir/tests/compat/cli
-if ! [ "$cli_dir/node_modules/.package-lock.json" -nt "$cli_dir/package-lock.json" ]; then
+want=$(node -p 'require(process.argv[1]).dependencies["apify-cli"]' "$cli_dir/package.json")
+have=$(node -p 'require(process.argv[1]).version' "$cli_dir/node_modules/apify-cli/package.json" 2>/dev/null || true)
+if [ "$have" != "$want" ]; then
 	echo "run.sh: npm ci --offline in tests/compat/cli" >&2
 	if ! npm ci --prefix "$cli_dir" --offline --no-audit --no-fund --loglevel=error >&2; then
 		echo "run.sh: apify-cli is not in npm's cache; run npm ci --prefix tests/compat/cli once with the registry" >&2
