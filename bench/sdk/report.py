@@ -45,7 +45,7 @@ def read_machine(repo_dir):
         "kernel": platform.release(),
         "node": version_of(["node", "--version"]),
         "npm": version_of(["npm", "--version"]),
-        "commit": version_of(["git", "-C", repo_dir, "rev-parse", "--short", "HEAD"]) or "unknown",
+        "commit": version_of(["git", "-C", repo_dir, "describe", "--always", "--dirty"]) or "unknown",
     }
 
 

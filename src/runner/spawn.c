@@ -174,9 +174,8 @@ static void __attribute__((noreturn)) child_fail(const struct child_setup *cs,
  * This write takes the kernel's cgroup_threadgroup_rwsem for writing,
  * which implies an RCU grace period (Linux commit 6a010a49b63a). With
  * runs 0.6 s apart, vfork to exec took 6 to 15 ms here (cgroup v1),
- * against 0.8 ms without a cgroup, while the join itself took 0.05 to
- * 0.16 ms when another run had joined 8 ms before (docs/BENCHMARKS.md,
- * SDK actor). */
+ * against 0.8 ms without a cgroup. When another run had joined 8 ms
+ * before, the join took 0.05 to 0.16 ms (docs/BENCHMARKS.md). */
 static int join_cgroup(int procs_fd)
 {
 	char digits[24];
