@@ -170,12 +170,10 @@ static void __attribute__((noreturn)) child_fail(const struct child_setup *cs,
 /* Write the child's own pid to its cgroup's cgroup.procs, so that the
  * limit applies from the first instruction of the actor and every
  * descendant inherits it.
- * TODO: on cgroup v2, start the child with clone3 CLONE_INTO_CGROUP.
- * This write takes the kernel's cgroup_threadgroup_rwsem for writing,
- * which implies an RCU grace period (Linux commit 6a010a49b63a). With
- * runs 0.6 s apart, vfork to exec took 6 to 15 ms here (cgroup v1),
- * against 0.8 ms without a cgroup. When another run had joined 8 ms
- * before, the join took 0.05 to 0.16 ms (docs/BENCHMARKS.md). */
+ *
+ * TODO: on cgroup v2, start the child with clone3 CLONE_INTO_CGROUP,
+ * because this write waits for an RCU grace period in the kernel: 6 to
+ * 15 ms a run start here (docs/BENCHMARKS.md, SDK actor). */
 static int join_cgroup(int procs_fd)
 {
 	char digits[24];
