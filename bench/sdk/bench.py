@@ -31,6 +31,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -110,7 +111,7 @@ def port_is_free(port):
 
 
 def bench_environment(work_dir):
-    """The environment of actord, its runs and the peers, set in os.environ.
+    """Set the environment of actord, its runs and the peers in os.environ; return the guard's log path.
 
     HOME is a fresh dir, so the CLI keeps no state in the user's home, while
     npm keeps the user's cache, which the project's install scripts filled.
@@ -123,7 +124,7 @@ def bench_environment(work_dir):
                            check=True).stdout.strip()
     home = os.path.join(work_dir, "home")
     os.makedirs(home)
-    net_log = os.path.join(work_dir, "refused-connections.log")
+    net_log = os.path.join(work_dir, "rejected-connections.log")
     os.environ.update({
         "HOME": home,
         "npm_config_cache": cache,
@@ -177,10 +178,21 @@ def actord_cpu_s(pid):
 
 
 def run_command(argv, cwd, env=None, log_path=None):
-    """Run argv to its end with its output in log_path; raise unless it exits 0."""
+    """Run argv to its end with its output in log_path; raise unless it exits 0.
+
+    The command gets a process group of its own, so that on a timeout its
+    children (npm, the actor under the CLI) are killed with it.
+    """
     with open(log_path or os.devnull, "ab") as out:
-        code = subprocess.run(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                              timeout=COMMAND_TIMEOUT_SECS).returncode
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        try:
+            code = process.wait(timeout=COMMAND_TIMEOUT_SECS)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise RuntimeError(f"{' '.join(argv)} in {cwd} timed out after {COMMAND_TIMEOUT_SECS} s;"
+                               f" see {log_path}")
     if code != 0:
         raise RuntimeError(f"{' '.join(argv)} in {cwd} exited {code}; see {log_path}")
 
