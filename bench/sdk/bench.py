@@ -86,7 +86,7 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="bench/sdk/run.sh", description="see bench/sdk/run.sh --help")
     parser.add_argument("--runs", type=positive_int, default=20)
     parser.add_argument("--warmup", type=count_int, default=2)
-    parser.add_argument("--items", type=count_int, default=3)
+    parser.add_argument("--items", type=positive_int, default=3)
     parser.add_argument("--port", type=port_int, default=0)
     parser.add_argument("--work-dir", default="/tmp/actord-bench-sdk")
     parser.add_argument("--results")

@@ -8,7 +8,7 @@
 #                         [--work-dir DIR] [--results FILE] [--skip SIDE]
 #   --runs N        measured rounds; each runs every side once (default 20)
 #   --warmup N      rounds before them that are not counted (default 2)
-#   --items N       items the actor pushes, from its input (default 3)
+#   --items N       items the actor pushes, at least 1 (default 3)
 #   --port PORT     actord's port on 127.0.0.1 (default 0: any free port)
 #   --work-dir DIR  actord's data dir, the actor's copies, HOME and logs
 #                   (default /tmp/actord-bench-sdk, replaced on each run)
@@ -19,14 +19,14 @@
 #
 # It checks the arguments first, then builds build/actord with the normal
 # `make` and installs, with `npm ci --offline`, the pinned apify-cli
-# (tests/compat/cli) when it is missing. The actor's packages (apify 3.7.2)
-# come from npm's cache, offline, both in actord's build and in the CLI's
-# copy of the actor: the cache is filled by `npm ci --prefix
-# tests/compat/actors` (scripts/test.sh runs it), the only step that needs
-# the npm registry. actord listens on 127.0.0.1 only; every Node.js process
-# loads net-guard.mjs, which refuses and records connections to any other
-# host, and the benchmark fails when one was tried. A default run takes
-# about 2 minutes on 2 cores.
+# (tests/compat/cli) when it is missing or not the pinned version. The
+# actor's packages (apify 3.7.2) come from npm's cache, offline, both in
+# actord's build and in the CLI's copy of the actor. `npm ci --prefix
+# tests/compat/actors` fills the cache (scripts/test.sh runs it), the only
+# step that needs the npm registry. actord listens on 127.0.0.1 only.
+# Every Node.js process loads net-guard.mjs, which rejects and records
+# connections to any other host, so the benchmark fails when one was
+# tried. A default run takes 2.5 to 3 minutes on 2 cores.
 set -eu
 
 bench_dir=$(cd "$(dirname "$0")" && pwd)
