@@ -270,7 +270,7 @@ class Sides:
         return elapsed, {}
 
     def local_npm(self):
-        """Run npm start with the SDK's local storage and the input in INPUT.json, as the CLI leaves it."""
+        """Run npm start with the SDK's local storage and the input in its INPUT.json."""
         storage = os.path.join(self.peer_dir, "storage")
         shutil.rmtree(storage, ignore_errors=True)
         kvs = os.path.join(storage, "key_value_stores", "default")
