@@ -142,8 +142,9 @@ class Actord:
     def pid(self):
         return self.process.pid
 
-    def start(self, options):
-        self.port = free_port()
+    def start(self, options, port=0):
+        """Start actord with options on 127.0.0.1:port, a free port when port is 0."""
+        self.port = port or free_port()
         env = {key: value for key, value in os.environ.items() if key != "ACTORD_USERNAME"}
         env["ACTORD_TOKEN"] = self.token
         with open(self.log_path, "a") as log_file:

@@ -202,7 +202,11 @@ static void __attribute__((noreturn)) child_fail(const struct child_setup *cs,
 
 /* Write the child's own pid to its cgroup's cgroup.procs, so that the
  * limit applies from the first instruction of the actor and every
- * descendant inherits it. */
+ * descendant inherits it.
+ *
+ * TODO: on cgroup v2, start the child with clone3 CLONE_INTO_CGROUP,
+ * because this write waits for an RCU grace period in the kernel: 6 to
+ * 15 ms a run start here (docs/BENCHMARKS.md, SDK actor). */
 static int join_cgroup(int procs_fd)
 {
 	char digits[24];
