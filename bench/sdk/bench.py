@@ -55,6 +55,8 @@ SIDES = ("sync", "cli", "bare-npm", "bare-node", "local-npm", "cli-start")
 OPTIONAL_SIDES = SIDES[2:]
 # Seconds any one measured command may take before the benchmark gives up.
 COMMAND_TIMEOUT_SECS = 120
+# Marks a work dir as this benchmark's own, so a later run may replace it.
+WORK_DIR_MARK = ".actord-bench-sdk"
 
 
 def log(message):
@@ -97,6 +99,12 @@ def parse_args(argv):
         parser.error(f"port {args.port} on 127.0.0.1 is in use; give a free one or 0 for any")
     if os.path.realpath(args.work_dir) in ("/", os.path.realpath(REPO_DIR), os.path.realpath(os.path.expanduser("~"))):
         parser.error(f"--work-dir {args.work_dir} would be replaced; give a directory of its own")
+    # The work dir is replaced on each run, so only a new or empty one, or
+    # one an earlier run of this benchmark made, is taken.
+    if (os.path.isdir(args.work_dir) and os.listdir(args.work_dir)
+            and not os.path.exists(os.path.join(args.work_dir, WORK_DIR_MARK))):
+        parser.error(f"--work-dir {args.work_dir} has files that this benchmark did not make;"
+                     " give a new or empty directory")
     args.results = args.results or os.path.join(args.work_dir, "results.json")
     return args
 
@@ -369,6 +377,8 @@ def main(argv):
     names = [name for name in SIDES if name not in args.skip]
     shutil.rmtree(args.work_dir, ignore_errors=True)
     os.makedirs(args.work_dir)
+    with open(os.path.join(args.work_dir, WORK_DIR_MARK), "w", encoding="utf-8") as mark:
+        mark.write("made by bench/sdk/bench.py; replaced on each run\n")
     net_log = bench_environment(args.work_dir)
     push_dir, peer_dir = prepare_actor_dirs(args.work_dir)
     machine = report.read_machine(REPO_DIR)

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "api/env_vars.h"
+#include "runner/build.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -397,16 +398,28 @@ out:
 	store_doc_release(&d);
 }
 
+/*
+ * DELETE /v2/acts/:id. The files of its builds go too, but for those that
+ * a run still going uses; the build objects and runs stay readable.
+ */
 void api_delete_actor(struct req *r)
 {
+	struct buf ids = BUF_INIT;
 	struct store_doc d;
+	const char *id;
 
 	if (api_find_doc(r, STORE_ACTOR, r->params[0], &d))
 		return;
-	if (store_doc_delete(r->store, STORE_ACTOR, d.id))
+	if (store_build_idle_ids(r->store, d.id, &ids) ||
+	    store_doc_delete(r->store, STORE_ACTOR, d.id)) {
 		resp_internal(r);
-	else
-		resp_empty(r, 204);
+		goto out;
+	}
+	for (id = ids.data; id && id < ids.data + ids.len; id += strlen(id) + 1)
+		build_remove_dir(id);
+	resp_empty(r, 204);
+out:
+	buf_release(&ids);
 	store_doc_release(&d);
 }
 

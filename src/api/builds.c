@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runner/builder.h"
+#include "runner/runner.h"
 #include "util/log.h"
 
 /* How long an abort of a running build waits for its end, in seconds:
@@ -234,3 +236,44 @@ void api_get_default_build(struct req *r)
 	store_doc_release(&d);
 }
 
+
+/*
+ * DELETE /v2/actor-builds/:id: the build, its files and its log, once it
+ * has ended, when no tag points at it and no run that has not ended uses
+ * it. Runs that used it keep its id.
+ */
+void api_delete_build(struct req *r)
+{
+	struct build b;
+	char tag[64];
+	int64_t runs;
+	int rc;
+
+	if (load_build(r, r->params[0], &b))
+		return;
+	if (!run_status_is_terminal(b.status)) {
+		resp_error(r, 400, "invalid-input", "Build %s has not finished"
+			   " (status %s); abort it first.", b.number, b.status);
+		goto out;
+	}
+	rc = store_build_delete(r->store, b.id, tag, sizeof(tag), &runs);
+	if (rc == STORE_CONFLICT && *tag) {
+		resp_error(r, 400, "invalid-input", "Build %s has the tag '%s';"
+			   " tag another build first.", b.number, tag);
+	} else if (rc == STORE_CONFLICT) {
+		resp_error(r, 400, "invalid-input", "Build %s is used by %lld"
+			   " run(s) that have not finished.", b.number,
+			   (long long)runs);
+	} else if (rc) {
+		resp_internal(r);
+	} else {
+		char *log_path = runner_log_path(b.id);
+
+		build_remove_dir(b.id);
+		unlink(log_path);
+		free(log_path);
+		resp_empty(r, 204);
+	}
+out:
+	store_build_release(&b);
+}

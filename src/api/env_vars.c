@@ -98,19 +98,30 @@ static const struct json *check_value(struct req *r, const char *number,
 
 	if (!value && secret && (stored_var = stored_secret(stored, name)))
 		value = json_get(stored_var, "value");
-	if (!value || value->type != JSON_STRING) {
+	if (value && value->type != JSON_STRING) {
+		resp_error(r, 400, "invalid-input", "Version %s, environment"
+			   " variable '%s': field 'value' must be a string, got"
+			   " %s.", number, name->str, json_type_name(value->type));
+		return NULL;
+	}
+	if (!value) {
 		resp_error(r, 400, "invalid-input", "Version %s, environment"
 			   " variable '%s': field 'value' is required, a string%s.",
 			   number, name->str, secret ? " (a secret keeps its"
 			   " stored value only when it was a secret before)" : "");
 		return NULL;
 	}
-	if (value->len > ENV_VAR_VALUE_MAX ||
-	    memchr(value->str, '\0', value->len)) {
+	if (value->len > ENV_VAR_VALUE_MAX) {
 		resp_error(r, 400, "invalid-input", "Version %s, environment"
-			   " variable '%s': the value must be at most %d bytes"
-			   " and must not contain U+0000.", number, name->str,
-			   ENV_VAR_VALUE_MAX);
+			   " variable '%s': the value must be at most %d bytes,"
+			   " got %zu.", number, name->str, ENV_VAR_VALUE_MAX,
+			   value->len);
+		return NULL;
+	}
+	if (memchr(value->str, '\0', value->len)) {
+		resp_error(r, 400, "invalid-input", "Version %s, environment"
+			   " variable '%s': the value must not contain U+0000.",
+			   number, name->str);
 		return NULL;
 	}
 	return value;

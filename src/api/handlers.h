@@ -60,13 +60,14 @@ void api_list_user_builds(struct req *r);
 void api_get_build(struct req *r);
 void api_get_default_build(struct req *r);
 void api_abort_build(struct req *r);
+void api_delete_build(struct req *r);
 
 /*
  * Waiting for a run or build to end (run_wait.c). api_read_wait() reads
  * waitForFinish in seconds, clamped to the platform's 60; -1 with a
  * response made. api_wait_for_job() suspends r, holding no thread, until
  * the run or build id ends or secs pass, then calls respond(r, id,
- * status) to answer with the object as it is then. Set started when the
+ * status) to respond with the object as it is then. Set started when the
  * job may have ended already; otherwise start it after this call.
  */
 typedef void (*api_job_respond_fn)(struct req *r, const char *id,

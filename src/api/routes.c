@@ -62,6 +62,7 @@ const struct route api_routes[] = {
 	{ "/v2/acts/:/webhooks", GET, api_list_actor_webhooks, 0 },
 	{ "/v2/actor-builds", GET, api_list_user_builds, 0 },
 	{ "/v2/actor-builds/:", GET, api_get_build, 0 },
+	{ "/v2/actor-builds/:", DELETE, api_delete_build, 0 },
 	{ "/v2/actor-builds/:/log", GET, api_get_log, ROUTE_PUBLIC },
 	{ "/v2/actor-builds/:/abort", POST, api_abort_build, 0 },
 

@@ -190,6 +190,26 @@ static int store_resurrect(struct store *st, const char *run_id)
 	return 0;
 }
 
+/* 1 if the run's build and its actor still exist; else 0 with a 400. */
+static int build_runnable(struct req *r, const struct run *run)
+{
+	struct store_doc actor;
+	struct build b;
+	int ok = 0;
+
+	if (store_build_get(r->store, run->build_id, &b) == 0) {
+		ok = store_doc_get(r->store, STORE_ACTOR, b.actor_id, &actor) == 0;
+		if (ok)
+			store_doc_release(&actor);
+		store_build_release(&b);
+	}
+	if (!ok)
+		resp_error(r, 400, "invalid-input", "Run %s cannot be"
+			   " resurrected: its build %s or that build's actor has"
+			   " been deleted.", run->id, run->build_number);
+	return ok;
+}
+
 void api_resurrect_run(struct req *r)
 {
 	struct run run;
@@ -197,6 +217,8 @@ void api_resurrect_run(struct req *r)
 
 	if (api_load_run(r, &run, 1))
 		return;
+	if (run_status_is_terminal(run.status) && !build_runnable(r, &run))
+		goto out;
 	rc = run_status_is_terminal(run.status) ?
 	     store_resurrect(r->store, run.id) : 1;
 	if (rc > 0) {
@@ -212,5 +234,6 @@ void api_resurrect_run(struct req *r)
 		log_info("api", "run %s resurrected", run.id);
 		respond_run(r, run.id);
 	}
+out:
 	store_run_release(&run);
 }

@@ -290,8 +290,14 @@ static int env_vars(const struct json *actor, struct buf *out)
 	const struct json *v;
 	int first = 1;
 
-	if (!vars || vars->type != JSON_OBJECT)
+	if (!vars || vars->type == JSON_NULL)
 		return 0;
+	if (vars->type != JSON_OBJECT) {
+		fprintf(stderr, "actord push: environmentVariables in"
+			" .actor/actor.json must be an object of names and"
+			" string values\n");
+		return -1;
+	}
 	buf_puts(out, ",\"envVars\":[");
 	for (v = vars->child; v; v = v->next) {
 		if (v->type != JSON_STRING) {
@@ -302,10 +308,10 @@ static int env_vars(const struct json *actor, struct buf *out)
 		if (v->str[0] == '@') {
 			fprintf(stderr, "actord push: environmentVariables.%s"
 				" names the Apify CLI secret %s, which actord"
-				" push cannot read; set the variable with PUT"
-				" /v2/acts/ID/versions/VERSION/env-vars/%s and"
-				" \"isSecret\": true instead\n", v->key, v->str,
-				v->key);
+				" push cannot read; leave it out and create it"
+				" with POST /v2/acts/ID/versions/VERSION/env-vars"
+				" and {\"name\": \"%s\", \"value\": ...,"
+				" \"isSecret\": true}\n", v->key, v->str, v->key);
 			return -1;
 		}
 		buf_puts(out, first ? "{\"name\":" : ",{\"name\":");

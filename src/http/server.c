@@ -452,7 +452,7 @@ static int hex_value(char c)
  * the three characters: a NUL byte would end the C string early, and
  * "json%00pdf" would pass as format=json, "~task%00junk" as "~task".
  * TODO: split the path before decoding it (libmicrohttpd's URI log
- * callback sees it raw), so that "%2F" stays inside a segment and a
+ * callback gets it raw), so that "%2F" stays inside a segment and a
  * record key with "/" gets 400 invalid-record-key, not 404.
  */
 static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
@@ -539,12 +539,15 @@ int server_start(const struct server_config *cfg, const struct route *routes,
 		(uint16_t)cfg->port, NULL, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_secs,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-		MHD_OPTION_END);
+		/* Last, so that one thread, libmicrohttpd's internal thread
+		 * without a pool, can end the list here: libmicrohttpd warns
+		 * about a pool size of 0 or 1. */
+		cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+		cfg->threads, MHD_OPTION_END);
 	if (!daemon_handle) {
 		log_error("http", "cannot listen on %s:%u (is the port in use?)",
 			  cfg->host, cfg->port);

@@ -372,14 +372,17 @@ static int unpack_tarball(struct build_work *w, const struct json *version)
 	struct buf archive = BUF_INIT, message = BUF_INIT;
 	unsigned skipped = 0;
 	long files = -1;
+	int rc;
 
 	if (!url || url->type != JSON_STRING) {
 		blog(w, "The version has sourceType TARBALL but no tarballUrl.");
 		return -1;
 	}
 	blog(w, "Fetching the source archive %s.", url->str);
-	if (build_fetch_archive(store_thread(), w->user_id, runner_api_base_url(),
-				url->str, &archive, &message) == 0)
+	rc = build_fetch_archive(store_thread(), w->user_id,
+				 runner_api_base_url(), url->str, w->cancelled,
+				 w->cancel_ctx, &archive, &message);
+	if (rc == 0)
 		files = build_unpack_archive(archive.data, archive.len, w->dir,
 					     &skipped, &message);
 	if (files == 0)
@@ -392,6 +395,8 @@ static int unpack_tarball(struct build_work *w, const struct json *version)
 		blog(w, "%s", message.data);
 	buf_release(&archive);
 	buf_release(&message);
+	if (rc == -2)
+		return -2;
 	return files > 0 ? 0 : -1;
 }
 
@@ -399,7 +404,7 @@ static int unpack_tarball(struct build_work *w, const struct json *version)
 static int run_steps(struct build_work *w, const struct json *version)
 {
 	const struct json *type = json_get(version, "sourceType");
-	int tarball = json_is_string(type, "TARBALL");
+	int tarball = json_is_string(type, "TARBALL"), rc;
 
 	if (type && !tarball && !json_is_string(type, "SOURCE_FILES")) {
 		blog(w, "Source type %.*s is not supported; use SOURCE_FILES"
@@ -411,9 +416,10 @@ static int run_steps(struct build_work *w, const struct json *version)
 		blog(w, "Cannot create the build directory: %s", strerror(errno));
 		return -1;
 	}
-	if (tarball ? unpack_tarball(w, version) :
-	    write_sources(w, json_get(version, "sourceFiles")))
-		return -1;
+	rc = tarball ? unpack_tarball(w, version) :
+	     write_sources(w, json_get(version, "sourceFiles"));
+	if (rc)
+		return rc;
 	if (!tarball)
 		blog(w, "Wrote the source files.");
 	read_actor_json(w);
@@ -428,7 +434,7 @@ static int run_steps(struct build_work *w, const struct json *version)
  * Store the build that has ended, point tag (when not NULL) at it and
  * record its ACTOR.BUILD.* webhook dispatches, in one transaction: a
  * client polling the build, as the Apify CLI does, finds the tag set as
- * soon as it sees SUCCEEDED. *dispatches gets how many were recorded.
+ * soon as it reads SUCCEEDED. *dispatches gets how many were recorded.
  */
 static int store_build_end(struct store *st, const struct build *b,
 			   const char *number, int64_t seq, const char *tag,
@@ -587,7 +593,7 @@ out:
 }
 
 /*
- * Store the end of a build and wake its waiters. b holds the identity and
+ * Store the end of a build and wake its waiters. b has the identity and
  * final status; a failed store write is only logged, since no request
  * waits for its result.
  */
@@ -695,6 +701,9 @@ void build_execute(struct store *st, const struct build_plan *plan,
 	if (w.log_fd >= 0)
 		close(w.log_fd);
 	finish(st, plan, &b, started, rc == 0 ? plan->tag : NULL);
+	/* No run can use a build that did not succeed: its files go. */
+	if (rc)
+		build_remove_dir(plan->id);
 
 	store_build_release(&b);
 	json_doc_free(version);
@@ -728,6 +737,15 @@ void build_plan_release(struct build_plan *plan)
 	plan->env_vars = NULL;
 }
 
+void build_remove_dir(const char *build_id)
+{
+	char *dir = runner_build_dir(build_id);
+
+	if (fs_remove_tree(dir))
+		log_warn("build", "cannot remove %s: %s", dir, strerror(errno));
+	free(dir);
+}
+
 /* Record the ACTOR.BUILD.FAILED dispatches of a build failed at start. */
 static void fire_failed(struct store *st, const char *id)
 {
@@ -758,11 +776,12 @@ int build_recover(struct store *st)
 	rc = store_build_end_unfinished(st, "FAILED", when, &ids);
 	for (id = ids.data; rc == 0 && id && id < ids.data + ids.len;
 	     id += strlen(id) + 1) {
-		char entry[32 + ID_SIZE], what[8 + ID_SIZE];
+		char entry[32 + ID_SIZE], label[8 + ID_SIZE];
 
 		snprintf(entry, sizeof(entry), BUILD_MARKER "=%s", id);
-		snprintf(what, sizeof(what), "build %s", id);
-		runner_kill_marked(entry, what);
+		snprintf(label, sizeof(label), "build %s", id);
+		runner_kill_marked(entry, label);
+		build_remove_dir(id);
 		fire_failed(st, id);
 		append_log_line(id, "actord stopped before the build finished,"
 				" so it failed. Start a new build.");

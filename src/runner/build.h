@@ -66,6 +66,9 @@ void build_end_unstarted(struct store *st, const struct build_plan *plan,
 
 void build_plan_release(struct build_plan *plan);
 
+/* Remove the files of a build (runner_build_dir()); failures are logged. */
+void build_remove_dir(const char *build_id);
+
 /*
  * At start: builds that a stopped or crashed actord left READY or RUNNING
  * are stored FAILED, with a line in their logs. Returns 0 or -1.

@@ -79,7 +79,9 @@ static int is_loopback(const char *host)
 
 /*
  * When url names a record of actord's own stores, set *store_id and *key
- * (pointing into parts->path, which is split) and return 1.
+ * (pointing into parts->path, which is split) and return 1. The URL is
+ * actord's own when its host and port are the API base URL's, or its
+ * host is a loopback one and its port the API's.
  */
 static int own_record(const char *api_base_url, const char *url,
 		      struct url_parts *parts, char **store_id, char **key)
@@ -95,10 +97,11 @@ static int own_record(const char *api_base_url, const char *url,
 		url_parts_release(&base);
 		return 0;
 	}
-	same_origin = !strcasecmp(parts->host, base.host) &&
-		      !strcmp(parts->port, base.port);
+	same_origin = !strcmp(parts->port, base.port) &&
+		      (!strcasecmp(parts->host, base.host) ||
+		       is_loopback(parts->host));
 	url_parts_release(&base);
-	if (!same_origin && !is_loopback(parts->host))
+	if (!same_origin)
 		return 0;
 	if (strncmp(parts->path, prefix, sizeof(prefix) - 1))
 		return 0;
@@ -112,19 +115,39 @@ static int own_record(const char *api_base_url, const char *url,
 	return 1;
 }
 
-/* Read a record of user_id's store: 0, 1 when there is no such store, -1
- * with a message. */
+/* Find the store named by an id or "username~name"; 0 or -1. */
+static int find_store(struct store *st, const char *ref, struct storage *s)
+{
+	const char *tilde = strchr(ref, '~');
+	struct user u;
+	char *username;
+	int rc;
+
+	if (!tilde)
+		return store_storage_get(st, STORAGE_KVS, ref, s) ? -1 : 0;
+	username = xstrndup(ref, (size_t)(tilde - ref));
+	rc = store_user_by_name(st, username, &u) ||
+	     store_storage_find(st, STORAGE_KVS, u.id, tilde + 1, s) ? -1 : 0;
+	free(username);
+	return rc;
+}
+
+/* Read a record of user_id's store store_ref: 0, or -1 with a message. */
 static int read_own_record(struct store *st, const char *user_id,
-			   const char *store_id, const char *key,
+			   const char *store_ref, const char *key,
 			   struct buf *out, struct buf *message)
 {
 	struct storage s;
 	struct kv_record rec;
 	struct body_decoder *d;
+	const char *store_id = s.id;
 	int rc;
 
-	if (store_storage_get(st, STORAGE_KVS, store_id, &s))
-		return 1;
+	if (find_store(st, store_ref, &s)) {
+		buf_printf(message, "The key-value store %s of tarballUrl was"
+			   " not found.", store_ref);
+		return -1;
+	}
 	if (strcmp(s.user_id, user_id)) {
 		buf_printf(message, "The key-value store %s of tarballUrl"
 			   " belongs to another user.", store_id);
@@ -164,11 +187,26 @@ static size_t keep_download(char *data, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-/*
- * TODO: stop the download when the build is aborted; an abort now waits
- * for it, at most BUILD_TARBALL_TIMEOUT_SECS.
- */
-static int download(const char *url, struct buf *out, struct buf *message)
+struct cancel_check {
+	int (*cancelled)(void *ctx);
+	void *ctx;
+};
+
+/* libcurl's progress callback: non-zero stops the transfer. */
+static int check_cancel(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+			curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct cancel_check *c = clientp;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return c->cancelled && c->cancelled(c->ctx);
+}
+
+static int download(const char *url, struct cancel_check *cancel,
+		    struct buf *out, struct buf *message)
 {
 	CURL *easy = curl_easy_init();
 	char error[CURL_ERROR_SIZE] = "";
@@ -189,9 +227,17 @@ static int download(const char *url, struct buf *out, struct buf *message)
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, keep_download);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, check_cancel);
+	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, cancel);
+	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 	rc = curl_easy_perform(easy);
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(easy);
+	if (rc == CURLE_ABORTED_BY_CALLBACK) {
+		buf_puts(message, "The download of tarballUrl was stopped"
+			 " because the build was aborted.");
+		return -2;
+	}
 	if (rc == CURLE_WRITE_ERROR)
 		buf_printf(message, "The archive at tarballUrl is larger than"
 			   " %u bytes.", BUILD_TARBALL_MAX_BYTES);
@@ -206,16 +252,20 @@ static int download(const char *url, struct buf *out, struct buf *message)
 
 int build_fetch_archive(struct store *st, const char *user_id,
 			const char *api_base_url, const char *url,
+			int (*cancelled)(void *ctx), void *ctx,
 			struct buf *out, struct buf *message)
 {
+	struct cancel_check cancel = { cancelled, ctx };
 	struct url_parts parts;
-	char *store_id, *key;
-	int rc = 1;
+	char *store_ref, *key;
+	int rc;
 
-	if (own_record(api_base_url, url, &parts, &store_id, &key))
-		rc = read_own_record(st, user_id, store_id, key, out, message);
+	if (own_record(api_base_url, url, &parts, &store_ref, &key))
+		rc = read_own_record(st, user_id, store_ref, key, out, message);
+	else
+		rc = download(url, &cancel, out, message);
 	url_parts_release(&parts);
-	return rc == 1 ? download(url, out, message) : rc;
+	return rc;
 }
 
 /* Unpacking ----------------------------------------------------------------- */

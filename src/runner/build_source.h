@@ -30,11 +30,14 @@ int build_safe_path(const char *name);
  * /v2/key-value-stores/ID/records/KEY, and its host is the API's or a
  * loopback one. The store must belong to user_id. A record kept
  * compressed is decoded. Any other http
- * or https URL is downloaded, following up to 5 redirects. Returns 0, or
- * -1 with the reason appended to message.
+ * or https URL is downloaded, following up to 5 redirects; the download
+ * stops as soon as cancelled(ctx) returns non-zero (cancelled may be
+ * NULL). Returns 0, -1 with the reason appended to message, or -2 when
+ * cancelled.
  */
 int build_fetch_archive(struct store *st, const char *user_id,
 			const char *api_base_url, const char *url,
+			int (*cancelled)(void *ctx), void *ctx,
 			struct buf *out, struct buf *message);
 
 /*

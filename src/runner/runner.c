@@ -176,9 +176,9 @@ void runner_abort(const char *run_id, int graceful)
 	queue_request(run_id, 1, graceful, 0, RUNNER_KEEP);
 }
 
-void runner_replace_process(const char *run_id, enum runner_replace why)
+void runner_replace_process(const char *run_id, enum runner_replace kind)
 {
-	queue_request(run_id, 0, 0, 0, why);
+	queue_request(run_id, 0, 0, 0, kind);
 }
 
 void runner_wait(struct run_waiter *w, void (*suspend)(void *arg), void *arg)
@@ -638,7 +638,8 @@ static int load_start_context(struct store *st, const char *run_id,
 	if (store_build_get(st, c->run.build_id, &c->build) ||
 	    store_user_by_id(st, c->run.user_id, &c->user) ||
 	    store_user_token(st, c->run.user_id, c->token, sizeof(c->token)) ||
-	    store_doc_get(st, STORE_ACTOR, c->run.actor_id, &c->actor)) {
+	    /* The build's actor: after a metamorph, the target's. */
+	    store_doc_get(st, STORE_ACTOR, c->build.actor_id, &c->actor)) {
 		buf_printf(err, "the run's build, actor or user is missing");
 		return -1;
 	}
@@ -1262,7 +1263,7 @@ static void queue_recovered(const char *run_id, int was_running)
  * place (replace_run). A run that is queued, stopping or gone is left
  * as it is.
  */
-static void replace_process(const char *run_id, enum runner_replace why)
+static void replace_process(const char *run_id, enum runner_replace kind)
 {
 	struct active_run *a;
 
@@ -1270,8 +1271,8 @@ static void replace_process(const char *run_id, enum runner_replace why)
 		;
 	if (!a || a->aborted || a->timed_out || a->replacing)
 		return;
-	a->replacing = why;
-	log_system(a, why == RUNNER_REBOOT ? "Rebooting the run." :
+	a->replacing = kind;
+	log_system(a, kind == RUNNER_REBOOT ? "Rebooting the run." :
 		   "Metamorphing the run: stopping its process.");
 	kill(-a->pid, SIGKILL);
 }
@@ -1503,7 +1504,7 @@ static int process_has_env(int64_t pid, const char *entry)
 	return found;
 }
 
-void runner_kill_marked(const char *entry, const char *what)
+void runner_kill_marked(const char *entry, const char *label)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *e;
@@ -1516,7 +1517,7 @@ void runner_kill_marked(const char *entry, const char *what)
 		    !process_has_env(other, entry))
 			continue;
 		log_warn("runner", "killing process %ld of %s, left running"
-			 " by a previous actord", other, what);
+			 " by a previous actord", other, label);
 		kill((pid_t)other, SIGKILL);
 	}
 	if (proc)
@@ -1527,13 +1528,13 @@ void runner_kill_marked(const char *entry, const char *what)
  * gone while its children (npm's node, say) run on. */
 static void kill_orphan(void *ctx, const char *run_id, int64_t pid)
 {
-	char entry[16 + ID_SIZE], what[8 + ID_SIZE];
+	char entry[16 + ID_SIZE], label[8 + ID_SIZE];
 
 	(void)ctx;
 	(void)pid;
 	snprintf(entry, sizeof(entry), "ACTOR_RUN_ID=%s", run_id);
-	snprintf(what, sizeof(what), "run %s", run_id);
-	runner_kill_marked(entry, what);
+	snprintf(label, sizeof(label), "run %s", run_id);
+	runner_kill_marked(entry, label);
 }
 
 static void restart_recovered(void *ctx, const char *run_id, int was_running)

@@ -73,7 +73,7 @@ enum runner_replace {
  * metamorph the caller has first stored the run's new build and input
  * (store_run_metamorph). A run that is not running is left as it is.
  */
-void runner_replace_process(const char *run_id, enum runner_replace why);
+void runner_replace_process(const char *run_id, enum runner_replace kind);
 
 enum wait_outcome {
 	WAIT_PENDING,
@@ -152,9 +152,9 @@ void runner_kill_orphans(struct store *st);
 
 /*
  * Kill with SIGKILL every process (but actord) whose environment holds
- * entry, "NAME=value"; what names them in the log ("build ID").
+ * entry, "NAME=value"; label names them in the log ("build ID").
  */
-void runner_kill_marked(const char *entry, const char *what);
+void runner_kill_marked(const char *entry, const char *label);
 
 /*
  * After a crash of actord, and after runner_kill_orphans() and

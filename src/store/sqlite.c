@@ -758,6 +758,61 @@ int store_build_tag(struct store *st, const char *actor_id, const char *tag,
 			    build_id));
 }
 
+int store_build_idle_ids(struct store *st, const char *actor_id,
+			 struct buf *ids)
+{
+	sqlite3_stmt *stmt = sql_prep(st, "SELECT b.id FROM builds b WHERE"
+		" b.actor_id = ? AND NOT EXISTS (SELECT 1 FROM runs r WHERE"
+		" r.build_id = b.id AND r.status NOT IN ('SUCCEEDED', 'FAILED',"
+		" 'TIMED-OUT', 'ABORTED'))", "s", actor_id);
+	int rc;
+
+	if (!stmt)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		buf_puts(ids, (const char *)sqlite3_column_text(stmt, 0));
+		buf_putc(ids, '\0');
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_build_delete(struct store *st, const char *id, char *tag,
+		       size_t tag_size, int64_t *runs)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	*tag = '\0';
+	*runs = 0;
+	if (store_begin(st))
+		return -1;
+	stmt = sql_prep(st, "SELECT tag FROM build_tags WHERE build_id = ?"
+			" ORDER BY tag LIMIT 1", "s", id);
+	rc = sql_first_row(st, stmt);
+	if (rc == 0) {
+		sql_col_copy(stmt, 0, tag, tag_size);
+		sqlite3_finalize(stmt);
+	}
+	if (rc < 0 || sql_count_rows(st, sql_prep(st, "SELECT count(*) FROM"
+			" runs WHERE build_id = ? AND status NOT IN"
+			" ('SUCCEEDED', 'FAILED', 'TIMED-OUT', 'ABORTED')", "s",
+			id), runs)) {
+		store_rollback(st);
+		return -1;
+	}
+	if (*tag || *runs) {
+		store_rollback(st);
+		return STORE_CONFLICT;
+	}
+	if (sql_run(st, sql_prep(st, "DELETE FROM builds WHERE id = ?", "s",
+				 id)) || store_commit(st)) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
 int store_build_end_unfinished(struct store *st, const char *status,
 			       const char *finished_at, struct buf *ids)
 {
@@ -779,7 +834,10 @@ int store_build_end_unfinished(struct store *st, const char *status,
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE ||
 	    sql_run(st, sql_prep(st, "UPDATE builds SET status = ?1,"
-			" doc = json_set(doc, '$.status', ?1, '$.finishedAt', ?2)"
+			" doc = json_set(doc, '$.status', ?1, '$.finishedAt', ?2,"
+			" '$.stats.durationMillis', CAST(round((julianday(?2) -"
+			" julianday(json_extract(doc, '$.startedAt'))) * 86400000)"
+			" AS INTEGER))"
 			" WHERE status IN ('READY', 'RUNNING')", "ss", status,
 			finished_at)) ||
 	    store_commit(st)) {

@@ -120,6 +120,17 @@ int store_build_resolve(struct store *st, const char *actor_id,
 			const char *tag_or_number, struct build *out);
 int store_build_tag(struct store *st, const char *actor_id, const char *tag,
 		    const char *build_id);
+/* Append the ids of the actor's builds that no run that has not ended
+ * uses, each NUL-terminated, to ids. */
+int store_build_idle_ids(struct store *st, const char *actor_id,
+			 struct buf *ids);
+/*
+ * Delete the build's row unless a tag points at it (the first tag goes to
+ * tag) or *runs > 0 runs that have not ended use it: STORE_CONFLICT then.
+ * Returns 0, STORE_CONFLICT or -1.
+ */
+int store_build_delete(struct store *st, const char *id, char *tag,
+		       size_t tag_size, int64_t *runs);
 /*
  * Give every build still READY or RUNNING the status and finishedAt (ISO
  * text), and append the id of each, NUL-terminated, to ids. One
@@ -508,7 +519,7 @@ int store_webhook_list(struct store *st, const struct webhook_filter *f,
 		       int64_t offset, int64_t limit, int desc,
 		       int (*fn)(void *ctx, const struct webhook *w),
 		       void *ctx, int64_t *total);
-/* What an event is about: a run, or a build (run_id and task_id ""). */
+/* The subject of an event: a run, or a build (run_id and task_id ""). */
 struct webhook_subject {
 	const char *user_id;
 	const char *actor_id;

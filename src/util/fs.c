@@ -4,6 +4,7 @@
 #include "util/fs.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,4 +107,21 @@ int fs_is_file(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int fs_remove_tree(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) && errno == ENOENT)
+		return 0;
+	return nftw(dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS);
 }

@@ -15,6 +15,11 @@ int fs_write_file(const char *path, const void *data, size_t len, int mode);
 int fs_write_all(int fd, const void *data, size_t len);
 /* Create dir and its parents (mode 0750); existing ones are fine. */
 int fs_mkdir_p(const char *dir);
+/*
+ * Remove dir and everything below it, not following symbolic links. A
+ * missing dir is fine. -1 with errno set on the first failure.
+ */
+int fs_remove_tree(const char *dir);
 /* 1 if path exists as a regular file. */
 int fs_is_file(const char *path);
 

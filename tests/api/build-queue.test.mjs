@@ -303,6 +303,7 @@ describe('builds left unfinished by a stopped actord', () => {
       const failed = await getBuild(srv, crashed.id);
       assert.equal(failed.status, 'FAILED');
       assert.ok(failed.finishedAt);
+      assert.ok(failed.stats.durationMillis >= 0, JSON.stringify(failed.stats));
       assert.match((await srv.api('GET', `/v2/logs/${crashed.id}`)).text,
         /actord stopped before the build finished, so it failed\. Start a new build\./);
       const next = (await startBuild(srv, actor.id, '&waitForFinish=60')).data;

@@ -43,6 +43,13 @@ before(async () => {
   workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'actord-tarball-'));
   archiveServer = http.createServer((req, res) => {
     const body = served.get(req.url);
+    if (req.url === '/slow.zip') {
+      // 100 bytes a second of a body that never completes in time.
+      res.writeHead(200, { 'content-length': '1000000' });
+      const timer = setInterval(() => res.write(Buffer.alloc(100)), 1000);
+      req.on('close', () => clearInterval(timer));
+      return;
+    }
     if (req.url === '/moved') {
       res.writeHead(302, { location: '/repo.tar.gz' }).end();
     } else if (body) {
@@ -141,7 +148,7 @@ describe('TARBALL sources', () => {
   test('a record stored gzip-encoded is decoded first', async () => {
     const store = await createStore();
     await putRecord(store.id, 'source.zip', zlib.gzipSync(await zipActor('gzipped')), { 'content-encoding': 'gzip' });
-    const { actor, build, log } = await buildTarball(`http://localhost:1/v2/key-value-stores/${store.id}/records/source.zip`);
+    const { actor, build, log } = await buildTarball(`http://localhost:${server.port}/v2/key-value-stores/${store.id}/records/source.zip`);
     assert.equal(build.status, 'SUCCEEDED', log);
     assert.deepEqual(await runActor(actor), [{ message: 'gzipped', toolIsExecutable: true, linkKept: false }]);
   });
@@ -185,8 +192,39 @@ describe('TARBALL sources', () => {
       assert.equal(build.status, 'FAILED', `${url}: ${log}`);
       assert.match(log, reason);
       assert.match(log, /Build failed\.\n$/);
+      await assert.rejects(fs.access(path.join(server.dataDir, 'builds', build.id)), 'a failed build keeps no files');
     }
     await assert.rejects(fs.access(path.join(server.dataDir, 'builds', 'outside.txt')));
+  });
+
+  test('a store named username~name, or a missing store, on actord itself', async () => {
+    const name = uniqueName('src');
+    const store = expectStatus(await server.api('POST', `/v2/key-value-stores?name=${name}`), 201).data;
+    await putRecord(store.id, 'v.zip', await zipActor('by name'));
+    const byName = await buildTarball(`http://127.0.0.1:${server.port}/v2/key-value-stores/admin~${name}/records/v.zip`);
+    assert.equal(byName.build.status, 'SUCCEEDED', byName.log);
+    const missing = await buildTarball(`http://localhost:${server.port}/v2/key-value-stores/AAAAAAAAAAAAAAAAA/records/v.zip`);
+    assert.equal(missing.build.status, 'FAILED');
+    assert.match(missing.log, /The key-value store AAAAAAAAAAAAAAAAA of tarballUrl was not found\./);
+  });
+
+  test('an abort stops a slow download, and a failed build leaves no files', async () => {
+    const body = {
+      name: uniqueName('slow'),
+      versions: [{ versionNumber: '0.1', sourceType: 'TARBALL', tarballUrl: `${archiveUrl}/slow.zip` }],
+    };
+    const actor = expectStatus(await server.api('POST', '/v2/acts', { body }), 201).data;
+    const build = expectStatus(await server.api('POST', `/v2/acts/${actor.id}/builds?version=0.1`), 201).data;
+    for (let i = 0; i < 100 && (await server.api('GET', `/v2/logs/${build.id}`)).text.indexOf('Fetching') < 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const started = Date.now();
+    const aborted = expectStatus(await server.api('POST', `/v2/actor-builds/${build.id}/abort`), 200).data;
+    assert.equal(aborted.status, 'ABORTED');
+    assert.ok(Date.now() - started < 5000, 'the abort does not wait for the download');
+    const log = (await server.api('GET', `/v2/logs/${build.id}`)).text;
+    assert.match(log, /The download of tarballUrl was stopped because the build was aborted\./);
+    await assert.rejects(fs.access(path.join(server.dataDir, 'builds', build.id)), 'an aborted build keeps no files');
   });
 
   test("another user's store is not read", async () => {

@@ -3,6 +3,8 @@
 // picked by tag or number.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 
 import {
@@ -339,5 +341,33 @@ describe('build selection', () => {
     const task = await server.createTask(actor.id);
     expectClientError(await server.runSync(task.id, { body: {}, query: { build: '9.9.9' } }));
     assert.equal(await server.lastRun(task.id), null, 'an unknown build started a run');
+  });
+});
+
+describe('deleting builds', () => {
+  test('DELETE removes an ended, untagged build with its files; tagged and unknown ones are refused', async () => {
+    const files = textSourceFiles({ 'src/__main__.py': 'print("hi")\n' });
+    const actor = await server.createActor(uniqueName('deleted'), files);
+    const first = await server.buildActor(actor.id);
+    const second = await server.buildActor(actor.id);
+    assert.equal(second.status, 'SUCCEEDED');
+    const dir = path.join(server.dataDir, 'builds', first.id);
+    await fs.access(dir);
+
+    let res = await server.api('DELETE', `/v2/actor-builds/${second.id}`);
+    expectError(res, 400, 'invalid-input');
+    assert.match(res.json.error.message, /Build 0\.1\.2 has the tag 'latest'; tag another build first\./);
+    expectStatus(await server.api('DELETE', `/v2/actor-builds/${first.id}`), 204);
+    await assert.rejects(fs.access(dir));
+    expectError(await server.api('GET', `/v2/actor-builds/${first.id}`), 404, 'record-not-found');
+    expectError(await server.api('DELETE', `/v2/actor-builds/${first.id}`), 404, 'record-not-found');
+    const token = await server.addUser(uniqueName('other'));
+    expectError(await server.api('DELETE', `/v2/actor-builds/${second.id}`, { token }), 403, 'permission-denied');
+
+    // Deleting the actor removes the files of its builds.
+    const kept = path.join(server.dataDir, 'builds', second.id);
+    await fs.access(kept);
+    expectStatus(await server.api('DELETE', `/v2/acts/${actor.id}`), 204);
+    await assert.rejects(fs.access(kept));
   });
 });

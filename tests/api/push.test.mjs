@@ -86,7 +86,12 @@ describe('actord push', () => {
     await fs.writeFile(path.join(dir, '.actor/actor.json'), JSON.stringify({ actorSpecification: 1, name, version: '0.1', environmentVariables: { API_KEY: '@apiKey' } }));
     const secret = await push(dir);
     assert.notEqual(secret.code, 0);
-    assert.match(secret.stderr, /environmentVariables\.API_KEY names the Apify CLI secret @apiKey, which actord push cannot read/);
+    assert.match(secret.stderr, /environmentVariables\.API_KEY names the Apify CLI secret @apiKey, which actord push cannot read; leave it out and create it with POST/);
+
+    await fs.writeFile(path.join(dir, '.actor/actor.json'), JSON.stringify({ actorSpecification: 1, name, version: '0.1', environmentVariables: ['A'] }));
+    const notObject = await push(dir);
+    assert.notEqual(notObject.code, 0);
+    assert.match(notObject.stderr, /environmentVariables in \.actor\/actor\.json must be an object of names and string values/);
   });
 
   test('prints the build number', async () => {

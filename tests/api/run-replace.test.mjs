@@ -127,6 +127,7 @@ describe('metamorph', () => {
       actor: 'target', inputKey: 'INPUT-METAMORPH-1', input: { greeting: 'hello', times: 2 }, buildNumber: '0.1.1',
     });
     assert.match(log, /The run was metamorphed; starting the target actor\./);
+    assert.match(log, new RegExp(`Starting the run ${run.id} of admin/${target.name}, build 0\\.1\\.1\\.`));
     assert.equal(run.status, 'SUCCEEDED');
     assert.equal(run.actId, first.id, 'the run stays a run of the first actor');
     assert.equal(run.metamorphs.length, 1);
@@ -231,6 +232,18 @@ describe('resurrect', () => {
     } finally {
       receiver.close();
     }
+  });
+
+  test('a run whose actor was deleted cannot be resurrected', async () => {
+    const actor = await deploy(FAILS_FIRST);
+    const task = await server.createTask(actor.id);
+    expectError(await server.runSync(task.id), 400, 'run-failed');
+    const failed = await server.lastRun(task.id);
+    expectStatus(await server.api('DELETE', `/v2/acts/${actor.id}`), 204);
+    const res = await server.api('POST', `/v2/actor-runs/${failed.id}/resurrect`);
+    expectError(res, 400, 'invalid-input');
+    assert.match(res.json.error.message, /cannot be resurrected: its build 0\.1\.1 or that build's actor has been deleted\./);
+    assert.equal((await server.getRun(failed.id)).status, 'FAILED');
   });
 
   test('a run that has not ended cannot be resurrected', async () => {
