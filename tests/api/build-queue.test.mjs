@@ -11,7 +11,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -26,6 +25,7 @@ import {
   uniqueName,
   useServer,
 } from './lib/harness.mjs';
+import { Receiver } from './lib/receiver.mjs';
 
 // One HTTP thread: a build that held it would stop every other request
 // while it ran.
@@ -193,17 +193,12 @@ describe('a build in the background', () => {
 
 describe('build webhooks', () => {
   test('ACTOR.BUILD.* events reach the webhooks of the actor', async () => {
-    const received = [];
-    const receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk) => { body += chunk; });
-      req.on('end', () => { received.push(JSON.parse(body)); res.end('ok'); });
-    });
-    await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiver = new Receiver();
+    await receiver.start();
     const gate = await newGate();
     try {
       const actor = await server.createActor(uniqueName('gated'), gatedFiles(gate));
-      const requestUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+      const requestUrl = receiver.url('/hook');
       const eventTypes = ['ACTOR.BUILD.CREATED', 'ACTOR.BUILD.SUCCEEDED', 'ACTOR.BUILD.ABORTED'];
       const hook = expectStatus(await server.api('POST', '/v2/webhooks', {
         body: { eventTypes, condition: { actorId: actor.id }, requestUrl },
@@ -221,8 +216,9 @@ describe('build webhooks', () => {
       const built = (await startBuild(server, actor.id, '&waitForFinish=60')).data;
       assert.equal(built.status, 'SUCCEEDED');
 
-      for (let i = 0; i < 200 && received.length < 4; i++) await sleep(50);
+      const received = (await receiver.waitFor('/hook', 4)).map((r) => r.json);
       await sleep(200);
+      assert.equal(receiver.received('/hook').length, 4, 'no more than the four events');
       const seen = received.map((r) => [r.eventType, r.eventData.actorBuildId]);
       assert.deepEqual(seen.sort(), [
         ['ACTOR.BUILD.ABORTED', aborted.id],
@@ -237,7 +233,7 @@ describe('build webhooks', () => {
       assert.equal(done.userId, hook.userId);
     } finally {
       await gate.open();
-      receiver.close();
+      await receiver.stop();
     }
   });
 });

@@ -5,10 +5,10 @@
 // own calls are in tests/compat/sdk.test.mjs.
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { before, describe, test } from 'node:test';
 
 import { expectError, expectStatus, textSourceFiles, uniqueName, useServer } from './lib/harness.mjs';
+import { Receiver } from './lib/receiver.mjs';
 
 const server = useServer();
 
@@ -189,20 +189,15 @@ sys.exit(1 if starts == 1 else 0)
 
 describe('resurrect', () => {
   test('an ended run starts again with its storages and fires its webhook', async () => {
-    const received = [];
-    const receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk) => { body += chunk; });
-      req.on('end', () => { received.push(JSON.parse(body)); res.end('ok'); });
-    });
-    await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiver = new Receiver();
+    await receiver.start();
     try {
       const actor = await deploy(FAILS_FIRST);
       expectStatus(await server.api('POST', '/v2/webhooks', {
         body: {
           eventTypes: ['ACTOR.RUN.RESURRECTED'],
           condition: { actorId: actor.id },
-          requestUrl: `http://127.0.0.1:${receiver.address().port}/hook`,
+          requestUrl: receiver.url('/hook'),
         },
       }), 201);
       const task = await server.createTask(actor.id);
@@ -225,12 +220,11 @@ describe('resurrect', () => {
       assert.deepEqual(items, [{ start: 1 }, { start: 2 }]);
       assert.match(await runLog(done.id), /The run was resurrected; starting it again\./);
 
-      for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      assert.equal(received.length, 1);
-      assert.equal(received[0].eventType, 'ACTOR.RUN.RESURRECTED');
-      assert.equal(received[0].resource.id, failed.id);
+      const [hook] = await receiver.waitFor('/hook', 1);
+      assert.equal(hook.json.eventType, 'ACTOR.RUN.RESURRECTED');
+      assert.equal(hook.json.resource.id, failed.id);
     } finally {
-      receiver.close();
+      await receiver.stop();
     }
   });
 
