@@ -25,6 +25,9 @@ import zipfile
 
 import measure
 import report
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import machine  # noqa: E402  (bench/lib/machine.py)
 import server as actord
 
 FORMATS = ["json", "jsonl", "csv", "html", "xml", "rss", "xlsx"]
@@ -44,14 +47,8 @@ def command_output(command):
 
 def read_machine():
     """Describe the machine: CPU, memory, kernel, compiler, build flags and versions of what the benchmark runs."""
-    cpu_model = "unknown"
-    with open("/proc/cpuinfo") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as meminfo:
-        mem_kib = int(meminfo.readline().split()[1])
+    cpu_model = machine.cpu_model()
+    mem_kib = machine.memory_kib()
 
     # The flags build/actord was compiled with, from its DWARF debug info.
     dwarf = subprocess.run(["readelf", "--debug-dump=info", actord.ACTORD_BIN], capture_output=True, text=True).stdout

@@ -3,7 +3,11 @@
 import os
 import platform
 import subprocess
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import machine  # noqa: E402  (bench/lib/machine.py)
 
 # Cores kept busy by other work during the measured rounds, and the
 # one-minute load average before them, above which the report warns.
@@ -29,14 +33,8 @@ def version_of(argv):
 
 def read_machine(repo_dir):
     """Return the machine, the software versions and the commit."""
-    cpu_model = "unknown"
-    with open("/proc/cpuinfo") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as meminfo:
-        mem_kib = int(meminfo.readline().split()[1])
+    cpu_model = machine.cpu_model()
+    mem_kib = machine.memory_kib()
     return {
         "started_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "cpu_model": cpu_model,

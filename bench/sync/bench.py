@@ -31,6 +31,9 @@ import threading
 import time
 
 import report
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import machine  # noqa: E402  (bench/lib/machine.py)
 import server as actord
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -49,14 +52,8 @@ def log(message):
 
 def read_machine():
     """Describe the machine and the software versions."""
-    cpu_model = "unknown"
-    with open("/proc/cpuinfo") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as meminfo:
-        mem_kib = int(meminfo.readline().split()[1])
+    cpu_model = machine.cpu_model()
+    mem_kib = machine.memory_kib()
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     mhd = subprocess.run(["pkg-config", "--modversion", "libmicrohttpd"], capture_output=True, text=True).stdout.strip()
     sqlite = subprocess.run(["pkg-config", "--modversion", "sqlite3"], capture_output=True, text=True).stdout.strip()
