@@ -1,4 +1,4 @@
-"""What the benchmarks report of the machine they ran on, read from /proc."""
+"""The machine facts the benchmarks report, read from /proc."""
 
 
 def cpu_model():
