@@ -87,37 +87,49 @@ static int count_metamorphs(const struct run *run)
 
 /*
  * Store the input under its key and point the run at build b, in one
- * transaction with a check that the run still RUNS. Returns 0, 1 when
- * the run has ended meanwhile, or -1.
+ * transaction. BEGIN IMMEDIATE holds the write lock from the start, so
+ * the run read inside it is current: its status, and the number of its
+ * metamorphs that names the new input's key. Returns 0, 1 when the run is
+ * no longer RUNNING, or -1.
  */
-static int store_metamorph(struct req *r, const struct run *run,
+static int store_metamorph(struct req *r, const char *run_id,
 			   const struct build *b, const struct buf *input)
 {
 	struct store *st = r->store;
 	struct buf entry = BUF_INIT;
 	char key[64], when[TIME_ISO_LEN];
 	int changed = 0, rc = -1;
+	struct run run;
 
+	if (store_begin(st))
+		return -1;
+	if (store_run_get(st, run_id, &run)) {
+		store_rollback(st);
+		return -1;
+	}
+	if (strcmp(run.status, "RUNNING")) {
+		rc = 1;
+		goto fail;
+	}
 	snprintf(key, sizeof(key), "INPUT-METAMORPH-%d",
-		 count_metamorphs(run) + 1);
+		 count_metamorphs(&run) + 1);
 	time_format_iso(time_now_ms(), when);
 	buf_printf(&entry, "{\"createdAt\":\"%s\",\"actorId\":\"%s\","
 		   "\"buildId\":\"%s\",\"inputKey\":\"%s\"}", when, b->actor_id,
 		   b->id, key);
-	if (store_begin(st))
-		goto out;
-	if (store_record_put(st, run->kvs_id, key, "application/json;"
+	if (store_run_metamorph(st, run.id, b->id, b->number, entry.data,
+				&changed) || !changed ||
+	    store_record_put(st, run.kvs_id, key, "application/json;"
 			     " charset=utf-8", input->data, input->len) ||
-	    store_run_metamorph(st, run->id, b->id, b->number, entry.data,
-				&changed) ||
-	    !changed || store_commit(st)) {
-		store_rollback(st);
-		rc = changed ? -1 : 1;
-		goto out;
-	}
+	    store_commit(st))
+		goto fail;
 	rc = 0;
+	goto out;
+fail:
+	store_rollback(st);
 out:
 	buf_release(&entry);
+	store_run_release(&run);
 	return rc;
 }
 
@@ -141,7 +153,7 @@ void api_metamorph_run(struct req *r)
 	if (api_find_doc(r, STORE_ACTOR, target, &d))
 		goto out;
 	if (api_metamorph_target(r, &d, &b, &input) == 0) {
-		rc = store_metamorph(r, &run, &b, &input);
+		rc = store_metamorph(r, run.id, &b, &input);
 		if (rc == 0) {
 			runner_replace_process(run.id, RUNNER_METAMORPH);
 			log_info("api", "run %s: metamorph into actor %s build"
