@@ -1,6 +1,6 @@
 /*
  * Builds: POST /v2/acts/:id/builds, the build lists, builds/default,
- * GET /v2/actor-builds/:id and its abort. A build runs on a builder
+ * GET and DELETE /v2/actor-builds/:id and its abort. A build runs on a builder
  * thread (runner/builder.h): the POST responds 201 with the build READY or
  * RUNNING, or, with waitForFinish, when it ends or the wait passes, as
  * the platform does. The Apify CLI and the API clients poll the build
@@ -160,6 +160,7 @@ void api_abort_build(struct req *r)
 				 respond_with_build);
 	store_build_release(&b);
 }
+
 void api_list_builds(struct req *r)
 {
 	struct list_page l;
