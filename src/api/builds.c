@@ -1,9 +1,9 @@
 /*
  * Builds: POST /v2/acts/:id/builds, the build lists, builds/default,
- * GET and DELETE /v2/actor-builds/:id and its abort. A build runs on a builder
- * thread (runner/builder.h): the POST responds 201 with the build READY or
- * RUNNING, or, with waitForFinish, when it ends or the wait passes, as
- * the platform does. The Apify CLI and the API clients poll the build
+ * GET and DELETE /v2/actor-builds/:id and its abort. A build runs on a
+ * builder thread (runner/builder.h): the POST responds 201 with the build
+ * READY or RUNNING, or, with waitForFinish, when it ends or the wait
+ * passes, as the platform does. The Apify CLI and the API clients poll the build
  * with waitForFinish until it ends.
  */
 #include "api/handlers.h"
