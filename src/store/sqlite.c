@@ -758,13 +758,10 @@ int store_build_tag(struct store *st, const char *actor_id, const char *tag,
 			    build_id));
 }
 
-int store_build_idle_ids(struct store *st, const char *actor_id,
-			 struct buf *ids)
+/* Append the first column of each row, NUL-terminated, to ids; finalizes
+ * stmt. Returns 0 or -1. */
+static int collect_ids(sqlite3_stmt *stmt, struct buf *ids)
 {
-	sqlite3_stmt *stmt = sql_prep(st, "SELECT b.id FROM builds b WHERE"
-		" b.actor_id = ? AND NOT EXISTS (SELECT 1 FROM runs r WHERE"
-		" r.build_id = b.id AND r.status NOT IN ('SUCCEEDED', 'FAILED',"
-		" 'TIMED-OUT', 'ABORTED'))", "s", actor_id);
 	int rc;
 
 	if (!stmt)
@@ -775,6 +772,15 @@ int store_build_idle_ids(struct store *st, const char *actor_id,
 	}
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_build_idle_ids(struct store *st, const char *actor_id,
+			 struct buf *ids)
+{
+	return collect_ids(sql_prep(st, "SELECT b.id FROM builds b WHERE"
+		" b.actor_id = ? AND NOT EXISTS (SELECT 1 FROM runs r WHERE"
+		" r.build_id = b.id AND r.status NOT IN ('SUCCEEDED', 'FAILED',"
+		" 'TIMED-OUT', 'ABORTED'))", "s", actor_id), ids);
 }
 
 int store_build_delete(struct store *st, const char *id, char *tag,
@@ -816,23 +822,10 @@ int store_build_delete(struct store *st, const char *id, char *tag,
 int store_build_end_unfinished(struct store *st, const char *status,
 			       const char *finished_at, struct buf *ids)
 {
-	sqlite3_stmt *stmt;
-	int rc;
-
 	if (store_begin(st))
 		return -1;
-	stmt = sql_prep(st, "SELECT id FROM builds WHERE status IN"
-			" ('READY', 'RUNNING')", "");
-	if (!stmt) {
-		store_rollback(st);
-		return -1;
-	}
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		buf_puts(ids, (const char *)sqlite3_column_text(stmt, 0));
-		buf_putc(ids, '\0');
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE ||
+	if (collect_ids(sql_prep(st, "SELECT id FROM builds WHERE status IN"
+				 " ('READY', 'RUNNING')", ""), ids) ||
 	    sql_run(st, sql_prep(st, "UPDATE builds SET status = ?1,"
 			" doc = json_set(doc, '$.status', ?1, '$.finishedAt', ?2,"
 			" '$.stats.durationMillis', CAST(round((julianday(?2) -"

@@ -39,6 +39,15 @@ const OUTPUT_TAIL_CHARS = 8000;
 
 let nameCounter = 0;
 
+/** Parses text as JSON; returns undefined when it is not JSON. */
+export function parseJsonOrUndefined(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Returns a name that is unique within this test process, such as "echo-3". */
 export function uniqueName(prefix) {
   nameCounter += 1;
@@ -241,13 +250,7 @@ export function openRequest(url, { method = 'GET', headers = {}, agent } = {}) {
       res.on('error', reject);
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        let json;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode, headers: res.headers, text, json });
+        resolve({ status: res.statusCode, headers: res.headers, text, json: parseJsonOrUndefined(text) });
       });
     });
     request.on('error', reject);

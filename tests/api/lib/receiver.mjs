@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 
-import { sleep } from './harness.mjs';
+import { parseJsonOrUndefined, sleep } from './harness.mjs';
 
 /**
  * An HTTP server on 127.0.0.1 that records each request as
@@ -26,12 +26,7 @@ export class Receiver {
       req.on('data', (chunk) => chunks.push(chunk));
       req.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        let json;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
+        const json = parseJsonOrUndefined(text);
         this.requests.push({ path: req.url, method: req.method, headers: req.headers, text, json, at: Date.now() });
         const plan = this.plans.get(req.url) ?? [];
         const answer = plan.length > 0 ? plan.shift() : 200;
