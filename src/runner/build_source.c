@@ -410,6 +410,38 @@ out:
 	return rc;
 }
 
+/*
+ * A tar hard link: a second name for a file written earlier, with no data
+ * of its own. It becomes a hard link to that file in the build, so both
+ * names have the content. rel is the entry's checked path.
+ */
+static int write_hardlink(struct archive_entry *e, const char *dir,
+			  size_t strip, const char *rel, struct buf *message)
+{
+	const char *target = archive_entry_hardlink(e);
+	struct buf from = BUF_INIT, to = BUF_INIT;
+	int rc = -1;
+
+	while (!strncmp(target, "./", 2))
+		target += 2;
+	if (strlen(target) <= strip || !build_safe_path(target + strip +
+							(strip ? 1 : 0))) {
+		buf_printf(message, "The archive has a link to an unsafe path:"
+			   " %s", archive_entry_hardlink(e));
+		goto out;
+	}
+	buf_printf(&from, "%s/%s", dir, target + strip + (strip ? 1 : 0));
+	buf_printf(&to, "%s/%s", dir, rel);
+	rc = link(from.data, to.data);
+	if (rc)
+		buf_printf(message, "Cannot link %s to %s: %s", rel,
+			   target, strerror(errno));
+out:
+	buf_release(&from);
+	buf_release(&to);
+	return rc;
+}
+
 long build_unpack_archive(const void *data, size_t len, const char *dir,
 			  unsigned *skipped, struct buf *message)
 {
@@ -443,6 +475,12 @@ long build_unpack_archive(const void *data, size_t len, const char *dir,
 			buf_printf(message, "The archive has an entry with an"
 				   " unsafe path: %s", archive_entry_pathname(e));
 			goto fail;
+		}
+		if (archive_entry_hardlink(e)) {
+			if (write_hardlink(e, dir, strip, p, message))
+				goto fail;
+			files++;
+			continue;
 		}
 		if (type != AE_IFREG && type != AE_IFDIR) {
 			(*skipped)++;

@@ -43,10 +43,11 @@ int build_fetch_archive(struct store *st, const char *user_id,
 /*
  * Unpack the archive of len bytes into dir (which exists). When every
  * entry is inside one top folder, as in the archives GitHub serves, that
- * folder is left out. Only regular files and folders are written; other
- * entries (links, devices) are skipped and counted in *skipped. Returns
- * the number of files written, or -1 with the reason appended to message:
- * an archive libarchive cannot read, an unsafe path, or past the limits.
+ * folder is left out. Regular files, folders and hard links between the
+ * archive's files are written; other entries (symbolic links, devices)
+ * are skipped and counted in *skipped. Returns the number of files
+ * written, or -1 with the reason appended to message: an archive
+ * libarchive cannot read, an unsafe path, or past the limits.
  */
 long build_unpack_archive(const void *data, size_t len, const char *dir,
 			  unsigned *skipped, struct buf *message);

@@ -87,10 +87,12 @@ async function zipActor(message) {
   return fs.readFile(file);
 }
 
-/** Packs a tar.gz with every file inside one top folder, as GitHub does. */
+/** Packs a tar.gz with every file inside one top folder, as GitHub does, and a hard link. */
 async function tarActorInFolder(message) {
   const dir = await fs.mkdtemp(path.join(workDir, 'tar-'));
   await writeActor(path.join(dir, 'repo-main'), message);
+  // tar stores the second name of a file as a hard link entry.
+  await fs.link(path.join(dir, 'repo-main', 'data', 'message.txt'), path.join(dir, 'repo-main', 'data', 'copy.txt'));
   const file = path.join(workDir, `${path.basename(dir)}.tar.gz`);
   await run('tar', ['-czf', file, '-C', dir, 'repo-main']);
   return fs.readFile(file);
@@ -158,6 +160,7 @@ describe('TARBALL sources', () => {
     const { actor, build, log } = await buildTarball(`${archiveUrl}/moved`);
     assert.equal(build.status, 'SUCCEEDED', log);
     assert.match(log, /Fetching the source archive http:\/\/127\.0\.0\.1:\d+\/moved\./);
+    assert.match(log, /Unpacked 4 files from \d+ bytes \(links and other special entries were skipped\)\./);
     assert.deepEqual(await runActor(actor), [{ message: 'downloaded', toolIsExecutable: true, linkKept: false }]);
   });
 
