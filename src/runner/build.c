@@ -432,7 +432,7 @@ static int run_steps(struct build_work *w, const struct json *version)
 
 /*
  * Store the build that has ended, point tag (when not NULL) at it and
- * record its ACTOR.BUILD.* webhook dispatches, in one transaction: a
+ * record its ACTOR.BUILD.* webhook dispatches, in one transaction. So a
  * client polling the build, as the Apify CLI does, finds the tag set as
  * soon as it reads SUCCEEDED. *dispatches gets how many were recorded.
  */

@@ -17,10 +17,10 @@
 #define BUILD_NPM_MAX_OUTPUT (4u << 20)
 
 /*
- * What a build gives the npm step so it can follow it: output() is
- * called after new output was appended to the log, and cancelled() is
- * asked at least every BUILD_NPM_CHECK_MS; when it returns non-zero, npm
- * is killed. Both run on the calling thread, with ctx.
+ * Callbacks through which a build follows its npm step. output() is
+ * called after new output was appended to the log. cancelled() is called
+ * at least every BUILD_NPM_CHECK_MS, and npm is killed when it returns
+ * non-zero. Both run on the calling thread, with ctx.
  */
 struct build_npm_hooks {
 	void (*output)(void *ctx);
@@ -31,7 +31,7 @@ struct build_npm_hooks {
 	const char *marker;
 };
 
-/* How often cancelled() is asked, in milliseconds. */
+/* How often cancelled() is called, in milliseconds. */
 #define BUILD_NPM_CHECK_MS 200
 
 /*

@@ -125,21 +125,21 @@ int builder_submit(struct store *st, const struct build_request *req,
 		   struct build *out, struct buf *err)
 {
 	struct job *job = xcalloc(1, sizeof(*job));
-	int refused;
+	int rejected;
 
 	if (build_prepare(st, req, &job->plan, out, err)) {
 		free(job);
 		return -1;
 	}
 	pthread_mutex_lock(&lock);
-	refused = stopping;
-	if (!refused) {
+	rejected = stopping;
+	if (!rejected) {
 		*queue_tail = job;
 		queue_tail = &job->next;
 		pthread_cond_signal(&queued);
 	}
 	pthread_mutex_unlock(&lock);
-	if (refused) {
+	if (rejected) {
 		build_end_unstarted(st, &job->plan, "actord stopped before the"
 				    " build started.");
 		job_free(job);

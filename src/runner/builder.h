@@ -1,7 +1,7 @@
 /*
  * The builders: a few threads that run actor builds (build.h) in the
  * background, so that a POST that starts a build returns at once and an
- * `npm install` holds no HTTP thread. Builds wait READY in a queue, in
+ * `npm install` blocks no HTTP thread. Builds wait READY in a queue, in
  * the order they were started, until a builder is free.
  *
  * Build states:

@@ -151,8 +151,8 @@ void runner_job_ended(const char *id);
 void runner_kill_orphans(struct store *st);
 
 /*
- * Kill with SIGKILL every process (but actord) whose environment holds
- * entry, "NAME=value"; label names them in the log ("build ID").
+ * Kill with SIGKILL every process (but actord) whose environment contains
+ * entry, "NAME=value". label names them in the log ("build ID").
  */
 void runner_kill_marked(const char *entry, const char *label);
 

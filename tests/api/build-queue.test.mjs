@@ -44,7 +44,7 @@ after(async () => {
   await fs.rm(gateDir, { recursive: true, force: true });
 });
 
-/** A new gate: a folder whose file "open" lets the install go on. */
+/** Makes a new gate: a folder whose file "open" lets the install go on. */
 async function newGate() {
   const dir = await fs.mkdtemp(path.join(gateDir, 'gate-'));
   return { dir, open: () => fs.writeFile(path.join(dir, 'open'), '') };
@@ -94,7 +94,7 @@ async function waitForLog(srv, id, text) {
   assert.fail(`the log of build ${id} never showed "${text}"`);
 }
 
-/** The command lines of processes that mention text, from ps. */
+/** Lists the command lines of processes that mention text, from ps. */
 async function processesWith(text) {
   const { stdout } = await run('ps', ['-eo', 'args']);
   return stdout.split('\n').filter((line) => line.includes(text));
@@ -267,7 +267,7 @@ describe('builds left unfinished by a stopped actord', () => {
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  test('SIGTERM aborts a running build; after a crash it is FAILED and its npm killed', async () => {
+  test('stop and crash during a build', async () => {
     const gate = await newGate();
     let srv = new ActordServer({ dataDir });
     const token = () => srv.token;

@@ -76,8 +76,8 @@ describe('actord push', () => {
     assert.equal(second.code, 0, `push failed:\n${second.stdout}\n${second.stderr}`);
     const after = expectStatus(await server.api('GET', `/v2/acts/${actor.id}`), 200).data;
     assert.deepEqual(after.versions.map((v) => v.versionNumber).sort(), ['0.1', '0.2']);
-    const kept = expectStatus(await server.api('GET', `/v2/acts/${actor.id}/versions/0.1/env-vars`), 200).data;
-    assert.deepEqual(kept.items.map((v) => [v.name, v.isSecret]), [['GREETING', false], ['TOKEN_SET', true]]);
+    const varsAfter = expectStatus(await server.api('GET', `/v2/acts/${actor.id}/versions/0.1/env-vars`), 200).data;
+    assert.deepEqual(varsAfter.items.map((v) => [v.name, v.isSecret]), [['GREETING', false], ['TOKEN_SET', true]]);
     const task = await server.createTask(actor.id);
     const run = expectStatus(await server.api('POST', `/v2/actor-tasks/${task.id}/runs?waitForFinish=60`), 201).data;
     const log = (await server.api('GET', `/v2/actor-runs/${run.id}/log`)).text;

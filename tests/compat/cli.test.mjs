@@ -169,7 +169,7 @@ test('apify push uploads the directory, builds it and sees the tag', async () =>
   assert.equal(main.content, MAIN_PY);
 });
 
-test('apify push of sources over 3 MB goes through a zip in a key-value store', async () => {
+test('apify push over 3 MB', async () => {
   // Over 3 MB the CLI zips the directory, stores the zip as a record of
   // the store "actor-ID-source" and sends sourceType TARBALL with the
   // record's URL.

@@ -163,10 +163,10 @@ static void test_build_npm_install_timeout(void **state)
 	remove_project(dir);
 }
 
-/* Hooks that count output calls and cancel once npm has said something. */
+/* State of hooks that count output calls and cancel once npm has printed. */
 struct cancel_state {
 	int outputs;
-	int asked;
+	int checks;
 };
 
 static void count_output(void *ctx)
@@ -178,7 +178,7 @@ static int cancel_after_output(void *ctx)
 {
 	struct cancel_state *c = ctx;
 
-	c->asked++;
+	c->checks++;
 	return c->outputs > 0;
 }
 
@@ -195,7 +195,7 @@ static void test_build_npm_install_cancelled(void **state)
 	(void)state;
 	assert_int_equal(build_npm_install(dir, 120, &log, &message, &hooks, NULL), -2);
 	assert_true(c.outputs > 0);
-	assert_true(c.asked > 1);
+	assert_true(c.checks > 1);
 	assert_string_equal(message.data, "npm install was stopped because the"
 			    " build was aborted.");
 	assert_non_null(strstr(log.data, "started"));
